@@ -34,6 +34,7 @@ __all__ = [
     "check_dimension",
     "conversion_factor",
     "describe_unit",
+    "dimensionality",
     "gas_of",
     "parse_amount",
     "parse_unit",
@@ -357,11 +358,10 @@ def carbon_to_co2(carbon: pint.Quantity[Any]) -> pint.Quantity[Any]:
 
 
 def as_gas(mass: pint.Quantity[Any], gas: str) -> pint.Quantity[Any]:
-    """A plain mass read as the mass of ``gas``, where the field itself names the gas.
-
-    A mass that already names a gas must name this one.
+    """A plain mass read as the mass of ``gas`` (or of carbon, ``"C"``), where the field itself
+    names the gas. A mass that already names a gas must name this one.
     """
-    target = GASES[gas]
+    target = "tC" if gas == "C" else GASES[gas]
     if mass.dimensionality == dimensionality("t"):
         return Quantity(mass.to("t").magnitude, target)
     if mass.dimensionality == dimensionality(target):

@@ -1,0 +1,217 @@
+"""The cited factor library: default factors as data, one row per value, with source and grade.
+
+Every value lives in a CSV file of this folder (``fuels.csv``, ``grid.csv``, ``heat.csv``,
+``gwp.csv``, ``process.csv``, ``waste.csv``) with exactly the columns :data:`COLUMNS`::
+
+    set,item,parameter,qualifier,value,unit,source,clause,year,grade,note
+
+``set`` is a named, versioned factor set (``gbt32151-2024``, ``ipcc2006``, ``mee-nbs``, ``AR5`` …),
+``item`` the fuel, region, gas or process as the report names it, ``parameter`` what the value
+is (``lhv``, ``carbon_content``, ``oxidation``, ``ef_co2``, ``gwp100`` …) and ``qualifier`` what
+tells rows of the same parameter apart (IPCC sector, data year, technology), empty otherwise.
+Values are stored in the unit the source states them in; conversion is the calculation layer's
+job, through :mod:`units`. The source of every value is ``/work/shared/reference/factors.md``;
+``grade`` is the grade it gives (:data:`GRADES`).
+
+``cn-default`` is an alias of ``gbt32151-2024``: the fuel table of GB/T 32151.22-2024 附录C
+表C.1 is the most recent national-standard table of the two Chinese tables found, it covers the
+most fuels (it has 石油焦 and 石脑油, which the 2013 24-industry table lacks) and it states the
+gas reference state (0 °C, 101.325 kPa). It is a grade C third-party transcription: check its
+rows against the standard before release (see ``README.md``). No row of that set used for
+``lhv``, ``carbon_content`` or ``oxidation`` is UNVERIFIED, so the alias never supplies an
+unverified fuel value silently.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import units
+
+__all__ = [
+    "ALIASES",
+    "COLUMNS",
+    "DATA_DIR",
+    "GRADES",
+    "Factor",
+    "FactorLibrary",
+    "load_csv",
+]
+
+#: The grades of factors.md, best first. UNVERIFIED: not seen in any source (e.g. from memory).
+GRADES = ("A", "A-", "B", "B/C", "C", "UNVERIFIED")
+
+#: Names a report may use for a set, and the set they stand for (see the module docstring).
+ALIASES = {"cn-default": "gbt32151-2024"}
+
+#: The columns of every factor CSV, in this order.
+COLUMNS = (
+    "set",
+    "item",
+    "parameter",
+    "qualifier",
+    "value",
+    "unit",
+    "source",
+    "clause",
+    "year",
+    "grade",
+    "note",
+)
+_REQUIRED = ("set", "item", "parameter", "value", "source", "year", "grade")
+
+DATA_DIR = Path(__file__).parent
+
+
+@dataclass(frozen=True, slots=True)
+class Factor:
+    """One cited value: ``value`` (an :class:`units.Amount`) with where it comes from."""
+
+    set: str
+    item: str
+    parameter: str
+    qualifier: str
+    value: units.Amount
+    source: str
+    clause: str
+    year: str
+    grade: str
+    note: str
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """``(set, item, parameter, qualifier)``, unique in a library."""
+        return (self.set, self.item, self.parameter, self.qualifier)
+
+    @property
+    def verified(self) -> bool:
+        """Whether the value was seen in some source (grade is not ``UNVERIFIED``)."""
+        return self.grade != "UNVERIFIED"
+
+    def citation(self) -> str:
+        """A Chinese one-liner citing the value: ``GB/T 32151.22-2024 附录C 表C.1（2024，等级 C）``.
+
+        An unverified value says so: ``…（2011，未经核实）``.
+        """
+        document = f"{self.source} {self.clause}" if self.clause else self.source
+        standing = f"等级 {self.grade}" if self.verified else "未经核实"
+        return f"{document}（{self.year}，{standing}）"
+
+
+def _row_error(path: Path, line: int, problem: str) -> ValueError:
+    return ValueError(f"{path.name}, line {line}: {problem}")
+
+
+def load_csv(path: Path) -> list[Factor]:
+    """The factors of one CSV file.
+
+    Raises ``ValueError`` naming the file and line for a wrong header, a wrong column count, an
+    empty required field, a unit or value that :func:`units.parse_amount` rejects, a grade
+    outside :data:`GRADES`, or a ``(set, item, parameter, qualifier)`` repeated in the file.
+    """
+    factors: list[Factor] = []
+    seen: dict[tuple[str, str, str, str], int] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None or tuple(header) != COLUMNS:
+            raise _row_error(path, 1, f"header must be {','.join(COLUMNS)}, found {header}")
+        for cells in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(COLUMNS):
+                raise _row_error(
+                    path,
+                    line,
+                    f"{len(cells)} columns, expected {len(COLUMNS)} ({','.join(COLUMNS)})",
+                )
+            row = dict(zip(COLUMNS, (cell.strip() for cell in cells), strict=True))
+            for name in _REQUIRED:
+                if not row[name]:
+                    raise _row_error(path, line, f"empty {name!r}")
+            if row["grade"] not in GRADES:
+                raise _row_error(
+                    path, line, f"unknown grade {row['grade']!r}, expected one of {GRADES}"
+                )
+            try:
+                value = units.parse_amount(f"{row['value']} {row['unit']}", bare_number=True)
+            except units.UnitError as err:
+                raise _row_error(path, line, f"value/unit not readable: {err}") from err
+            factor = Factor(
+                set=row["set"],
+                item=row["item"],
+                parameter=row["parameter"],
+                qualifier=row["qualifier"],
+                value=value,
+                source=row["source"],
+                clause=row["clause"],
+                year=row["year"],
+                grade=row["grade"],
+                note=row["note"],
+            )
+            if factor.key in seen:
+                raise _row_error(
+                    path, line, f"duplicate {factor.key}, first at line {seen[factor.key]}"
+                )
+            seen[factor.key] = line
+            factors.append(factor)
+    return factors
+
+
+class FactorLibrary:
+    """Factors indexed by ``(set, item, parameter, qualifier)``; set aliases resolved on lookup."""
+
+    def __init__(self, rows: Iterable[Factor]) -> None:
+        self._rows: list[Factor] = []
+        self._index: dict[tuple[str, str, str, str], Factor] = {}
+        for factor in rows:
+            if factor.key in self._index:
+                raise ValueError(f"duplicate factor {factor.key}")
+            if factor.set in ALIASES:
+                raise ValueError(f"set id {factor.set!r} is reserved as an alias")
+            self._index[factor.key] = factor
+            self._rows.append(factor)
+
+    @classmethod
+    def default(cls) -> FactorLibrary:
+        """The library of all CSV files of this folder, loaded once."""
+        return _default_library()
+
+    @staticmethod
+    def resolve(set: str) -> str:
+        """The set id behind an alias (``cn-default`` -> ``gbt32151-2024``), else ``set``."""
+        return ALIASES.get(set, set)
+
+    def find(self, set: str, item: str, parameter: str, qualifier: str = "") -> Factor | None:
+        """The factor with this key, or ``None``; ``set`` may be an alias."""
+        return self._index.get((self.resolve(set), item, parameter, qualifier))
+
+    def sets(self) -> list[str]:
+        """The set ids present, sorted (aliases not included)."""
+        return sorted({factor.set for factor in self._rows})
+
+    def rows(self, set: str | None = None) -> list[Factor]:
+        """All factors in file order, or those of one set (``set`` may be an alias)."""
+        if set is None:
+            return list(self._rows)
+        wanted = self.resolve(set)
+        return [factor for factor in self._rows if factor.set == wanted]
+
+    def items(self, set: str, parameter: str) -> list[str]:
+        """The items of a set that carry ``parameter``, in file order, each once."""
+        wanted = self.resolve(set)
+        found = (f.item for f in self._rows if f.set == wanted and f.parameter == parameter)
+        return list(dict.fromkeys(found))
+
+
+@cache
+def _default_library() -> FactorLibrary:
+    rows: list[Factor] = []
+    for path in sorted(DATA_DIR.glob("*.csv")):
+        rows.extend(load_csv(path))
+    return FactorLibrary(rows)

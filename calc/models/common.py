@@ -1,0 +1,85 @@
+"""Field types shared by the input models: quantities with an expected dimension, fractions.
+
+A quantity field is declared ``Annotated[Amount, quantity("GJ/t", "GJ/Nm3")]``: the value must be a
+``"<number> <unit>"`` string whose unit has the dimension of one of the example units. The
+example units double as the hint shown to the user. Checks are cached per unit text, so
+validation costs a dictionary look-up per field, not a pint operation.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, PlainValidator
+
+from units import Amount, UnitError, check_dimension, parse_amount
+
+
+class Strict(BaseModel):
+    """Base of every input model: unknown fields are refused, numbers are accepted as text."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        coerce_numbers_to_str=True,
+        populate_by_name=True,
+        str_strip_whitespace=True,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _dimension_error(unit: str, text: str, expected: tuple[str, ...]) -> UnitError | None:
+    try:
+        check_dimension(Amount(0.0, unit, text), expected)
+    except UnitError as err:
+        return err
+    return None
+
+
+def _make_quantity_validator(
+    expected: tuple[str, ...], *, bare: bool, negative: bool, fraction: bool
+) -> PlainValidator:
+    def validate(value: object) -> Amount:
+        if isinstance(value, Amount):
+            return value
+        amount = parse_amount(value, bare_number=bare)
+        if expected:
+            error = _dimension_error(amount.unit, amount.text, expected)
+            if error is not None:
+                raise UnitError(error.problem, error.hint)
+        if amount.magnitude < 0 and not negative:
+            raise UnitError(f"“{amount.text}” 为负数", "该量不能为负；请检查正负号或数据来源")
+        if fraction:
+            share = amount.to("")
+            if share > 1:
+                written = amount.text
+                hint = (
+                    f"比例须在 0–1 之间：写作 “{amount.magnitude:g} %” 或 "
+                    f"{amount.magnitude / 100:g}"
+                    if amount.unit == ""
+                    else "比例不能超过 100 %"
+                )
+                raise UnitError(f"“{written}” 不是 0–1 之间的比例", hint)
+        return amount
+
+    return PlainValidator(validate)
+
+
+def quantity(*expected: str, bare: bool = False, negative: bool = False) -> PlainValidator:
+    """Validator of a ``"<number> <unit>"`` field whose unit has one of ``expected``'s dimensions.
+
+    With no ``expected`` unit any dimension is accepted (checked later across fields).
+    ``bare`` accepts a number without unit (only for counts); ``negative`` accepts negatives.
+    """
+    return _make_quantity_validator(tuple(expected), bare=bare, negative=negative, fraction=False)
+
+
+#: A fraction: ``"99 %"`` or a bare number between 0 and 1.
+Fraction = Annotated[
+    Amount, _make_quantity_validator(("",), bare=True, negative=False, fraction=True)
+]
+#: A count of things (stations, valves): a bare number or a quantity without dimension.
+Count = Annotated[
+    Amount, _make_quantity_validator(("",), bare=True, negative=False, fraction=False)
+]

@@ -1,0 +1,1128 @@
+"""The industrial-park pipeline (Chongqing guideline): report model -> inventories C.1 and C.2 for
+every period, enterprise and industry emissions, performance indicators and the ledger.
+
+Stages, each a function producing one named result:
+
+1. :func:`cross_check`: names, periods and scenarios refer to what the report declares.
+2. :func:`terms`: each source row becomes one or more *terms*, a call of one equation of
+   ``calc.equations`` with the row's quantities (defaults from the factor set recorded).
+3. :func:`evaluate`: terms of the same equation and unit signature are evaluated together on
+   NumPy arrays (pint checks units once per group, not once per row), each result converted to
+   tonnes of its gas and to tCO2e through the report's GWP set.
+4. :func:`aggregate`: sums by period into the rows of tables C.1 and C.2, enterprises and
+   industries; :func:`indicators`: performance indicators and decline rates.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pint
+
+from calc import equations as eq
+from calc.catalogues import closest
+from calc.errors import FactorError, GwpError, InputError, Location, ReportErrors
+from calc.factors import FactorLibrary
+from calc.gwp import gwp_factor
+from calc.ledger import Derivation, FactorUse, Ledger
+from calc.loader import Key, SourceMap
+from calc.models.park import (
+    Aluminium,
+    Biomass,
+    BoilerN2O,
+    CalciumCarbide,
+    Cement,
+    Combustion,
+    ElectricalEquipment,
+    FlatGlass,
+    GasFugitive,
+    Hcfc22,
+    HfcProduction,
+    Lime,
+    Magnesium,
+    Mobile,
+    NitricAcid,
+    AdipicAcid,
+    ParkReport,
+    Semiconductor,
+    Source,
+    Steel,
+)
+from units import GASES, Amount, Quantity, UnitError, gas_of
+
+Locate = Callable[[Sequence[Key]], Location]
+
+KEY_GROUPS = ("power", "steel", "building_materials", "nonferrous", "chemicals")
+GROUPS = (*KEY_GROUPS, "other")
+GROUP_LABELS = {
+    "power": "电力行业",
+    "steel": "钢铁行业",
+    "building_materials": "建材行业",
+    "nonferrous": "有色金属行业",
+    "chemicals": "化工和石化行业",
+    "other": "其他行业",
+}
+SECTORS = ("energy_industry", "industry", "transport", "services", "residential")
+SECTOR_LABELS = {
+    "energy_industry": "能源工业",
+    "industry": "工业",
+    "transport": "交通运输",
+    "services": "服务业",
+    "residential": "居民生活",
+}
+DOMAINS = ("energy", "process", "waste")
+DOMAIN_LABELS = {"energy": "能源活动", "process": "工业生产过程", "waste": "废弃物处理"}
+KIND_LABELS = {
+    "combustion": "化石燃料燃烧",
+    "boiler_n2o": "发电锅炉 N2O",
+    "mobile": "移动源 CH4、N2O",
+    "biomass": "生物质燃烧",
+    "gas_fugitive": "天然气系统逃逸",
+    "electricity": "调入（出）电力",
+    "process": "工业生产过程",
+    "wastewater": "废水处理",
+    "reduction": "减排量",
+}
+INDICATORS = {
+    "output_value": ("单位工业总产值温室气体排放量", "tCO2e/万元"),
+    "value_added": ("单位工业增加值温室气体排放量", "tCO2e/万元"),
+    "energy": ("单位综合能耗温室气体排放量", "tCO2e/tce"),
+    "product": ("单位产品温室气体排放量", None),
+}
+ECONOMY_FIELDS = {
+    "output_value": "output_value",
+    "value_added": "value_added",
+    "energy": "energy_use",
+    "product": "product",
+}
+T = "tCO2e"
+ZERO_COUNT = Amount(0.0, "", "0")
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One call of an equation for one source row."""
+
+    source: int
+    equation: Callable[..., Any]
+    amounts: tuple[tuple[str, Amount | None], ...]
+    constants: tuple[tuple[str, Any], ...] = ()
+    formula: str = ""
+
+    def signature(self) -> tuple[Any, ...]:
+        units = tuple((name, None if a is None else a.unit) for name, a in self.amounts)
+        return (self.equation, units, self.constants)
+
+
+@dataclass
+class SourceResult:
+    """What one source row contributes: tonnes of each gas and tCO2e (reductions positive)."""
+
+    index: int
+    period: str
+    kind: str
+    enterprise: str | None
+    industry: str
+    group: str
+    domain: str  # energy, process, waste or reductions
+    c2_row: str
+    gases: dict[str, float] = field(default_factory=dict)
+    co2e: float = 0.0
+    defaults: list[FactorUse] = field(default_factory=list)
+    terms: list[Term] = field(default_factory=list)
+
+    @property
+    def signed(self) -> float:
+        """Contribution to the total: reductions count negative."""
+        return -self.co2e if self.domain == "reductions" else self.co2e
+
+
+@dataclass
+class ParkResult:
+    report: ParkReport
+    ledger: Ledger
+    periods: list[str]
+    sources: list[SourceResult]
+    groups: dict[str, str]  # industry -> group
+    locate: Locate | None = None
+
+    def period_sources(self, period: str) -> list[SourceResult]:
+        return [s for s in self.sources if s.period == period]
+
+
+# ---- 1. cross-references -------------------------------------------------------------------------
+
+
+def period_key(year: int, scenario: str | None) -> str:
+    return str(year) if scenario is None else f"{year}.{scenario}"
+
+
+def periods(report: ParkReport) -> list[str]:
+    """History years, then each planning year under each scenario (baseline first)."""
+    scenarios = [report.baseline, *(s for s in report.scenarios if s != report.baseline)]
+    return [str(y) for y in report.history] + [
+        period_key(y, s) for y in report.planning for s in scenarios
+    ]
+
+
+def _unique(names: Iterable[str], what: str, path: str, locate: Locate) -> list[InputError]:
+    seen: set[str] = set()
+    errors = []
+    for index, name in enumerate(names):
+        if name in seen:
+            errors.append(
+                InputError(
+                    f"{what} “{name}” 重复声明", f"{what}名称须唯一", locate((path, index, "name"))
+                )
+            )
+        seen.add(name)
+    return errors
+
+
+def _period_errors(
+    year: int, scenario: str | None, report: ParkReport, where: tuple[Key, ...], locate: Locate
+) -> list[InputError]:
+    if year in report.history:
+        if scenario is not None:
+            return [
+                InputError(
+                    f"现状年 {year} 不应指定情景 “{scenario}”",
+                    "情景只用于规划年；删去 scenario",
+                    locate((*where, "scenario")),
+                )
+            ]
+        return []
+    if year in report.planning:
+        if scenario is None:
+            return [
+                InputError(
+                    f"规划年 {year} 的数据须指明情景 scenario",
+                    f"可选：{'、'.join(report.scenarios)}",
+                    locate(where),
+                )
+            ]
+        if scenario not in report.scenarios:
+            return [
+                InputError(
+                    f"情景 “{scenario}” 未在 scenarios 中声明",
+                    f"可选：{'、'.join(report.scenarios)}",
+                    locate((*where, "scenario")),
+                )
+            ]
+        return []
+    return [
+        InputError(
+            f"年份 {year} 既不是现状年也不是规划年",
+            f"现状年：{report.history}；规划年：{report.planning}；或把该年加入 history/planning",
+            locate((*where, "period")),
+        )
+    ]
+
+
+def cross_check(report: ParkReport, locate: Locate) -> list[InputError]:
+    """Every name, period and scenario a row uses is declared (one error per problem)."""
+    errors = _unique((i.name for i in report.industries), "行业", "industries", locate)
+    errors += _unique((e.name for e in report.enterprises), "企业", "enterprises", locate)
+    industries = [i.name for i in report.industries]
+    enterprises = [e.name for e in report.enterprises]
+
+    def unknown(kind: str, name: str, known: list[str], where: tuple[Key, ...]) -> InputError:
+        near = closest(name, known)
+        return InputError(
+            f"{kind} “{name}” 未声明",
+            (f"是否为 {'、'.join(near)}？" if near else "")
+            + f"请先在 {'industries' if kind == '行业' else 'enterprises'} 中声明",
+            locate(where),
+        )
+
+    for index, enterprise in enumerate(report.enterprises):
+        if enterprise.industry not in industries:
+            errors.append(
+                unknown("行业", enterprise.industry, industries, ("enterprises", index, "industry"))
+            )
+    for index, row in enumerate(report.economy):
+        where: tuple[Key, ...] = ("economy", index)
+        if row.industry not in industries:
+            errors.append(unknown("行业", row.industry, industries, (*where, "industry")))
+        if row.scenario is None and row.period in report.planning:
+            continue  # a planning-year row without scenario applies to every scenario
+        errors += _period_errors(row.period, row.scenario, report, where, locate)
+    for index, source in enumerate(report.sources):
+        where = ("sources", index)
+        if source.enterprise is not None and source.enterprise not in enterprises:
+            errors.append(unknown("企业", source.enterprise, enterprises, (*where, "enterprise")))
+        if source.industry is not None and source.industry not in industries:
+            errors.append(unknown("行业", source.industry, industries, (*where, "industry")))
+        errors += _period_errors(source.period, source.scenario, report, where, locate)
+    return errors
+
+
+# ---- 2. terms -------------------------------------------------------------------------------------
+
+
+class _Defaults:
+    """Parameters a source leaves out, from the report's factor set (recorded, never silent)."""
+
+    def __init__(self, library: FactorLibrary, set_name: str, locate: Locate) -> None:
+        self.library = library
+        self.set_name = set_name
+        self.locate = locate
+
+    def get(
+        self,
+        item: str,
+        parameter: str,
+        label: str,
+        where: tuple[Key, ...],
+        used: list[FactorUse],
+        qualifier: str = "",
+    ) -> Amount | None:
+        factor = self.library.find(self.set_name, item, parameter, qualifier)
+        if factor is None:
+            return None
+        if not factor.verified:
+            raise FactorError(
+                f"因子集 {self.set_name} 中 “{item}” 的{label}未经核实（UNVERIFIED），不能作为缺省值",
+                f"请在本行给出 {parameter} 并注明来源",
+                self.locate(where),
+            )
+        used.append(FactorUse(label, factor.value.text, factor.citation(), factor.grade, True))
+        return factor.value
+
+    def require(
+        self, item: str, parameter: str, label: str, where: tuple[Key, ...], used: list[FactorUse]
+    ) -> Amount:
+        value = self.get(item, parameter, label, where, used)
+        if value is None:
+            known = self.library.items(self.set_name, parameter)
+            near = closest(item, known)
+            raise FactorError(
+                f"燃料 “{item}” 在因子集 {self.set_name} 中没有{label}（{parameter}），而本行也未给出",
+                f"在本行写明 {parameter}"
+                + (f"；或检查燃料名称，是否为 {'、'.join(near)}？" if near else ""),
+                self.locate(where),
+            )
+        return value
+
+
+def _lhv(
+    row: Combustion | BoilerN2O | Mobile | Biomass,
+    defaults: _Defaults,
+    where: tuple[Key, ...],
+    used: list[FactorUse],
+) -> Amount | None:
+    if row.lhv is not None or row.amount.unit and _is_energy(row.amount):
+        return row.lhv
+    lhv = defaults.require(row.fuel, "lhv", "低位发热量", (*where, "fuel"), used)
+    from units import dimensionality
+
+    if dimensionality(row.amount.unit) * dimensionality(lhv.unit) != dimensionality("GJ"):
+        raise InputError(
+            f"amount “{row.amount.text}” 与因子集中 “{row.fuel}” 的低位发热量 {lhv.text} 不配套",
+            "气体燃料请以 万Nm3 计，固体和液体燃料以 t 计；或在本行给出 lhv",
+            defaults.locate((*where, "amount")),
+        )
+    return lhv
+
+
+def _is_energy(amount: Amount) -> bool:
+    from units import dimensionality
+
+    return dimensionality(amount.unit) == dimensionality("GJ")
+
+
+def _fossil_co2_from_carbon(amount: Any, lhv: Any, carbon_content: Any, oxidation: Any) -> Any:
+    return eq.fossil_fuel_co2(amount, lhv, eq.co2_factor_from_carbon(carbon_content, oxidation))
+
+
+def _wastewater_ch4_from_bo(tow: Any, sludge: Any, bo: Any, mcf: Any, recovered: Any) -> Any:
+    return eq.wastewater_ch4(tow, sludge, eq.wastewater_ef(bo, mcf), recovered)
+
+
+def _reduction_amount(amount: Any) -> Any:
+    return amount
+
+
+def _combustion_terms(
+    i: int, row: Combustion, defaults: _Defaults, where: tuple[Key, ...], used: list[FactorUse]
+) -> list[Term]:
+    lhv = _lhv(row, defaults, where, used)
+    base = (("amount", row.amount), ("lhv", lhv))
+    if row.ef_co2 is not None:
+        return [
+            Term(
+                i,
+                eq.fossil_fuel_co2,
+                (*base, ("ef_co2", row.ef_co2)),
+                formula="燃料量 × 低位发热量 × CO2 排放因子",
+            )
+        ]
+    carbon, oxidation = row.carbon_content, row.oxidation
+    if carbon is None:
+        ef = defaults.get(row.fuel, "ef_co2", "CO2 排放因子", (*where, "fuel"), used)
+        if ef is not None:
+            return [
+                Term(
+                    i,
+                    eq.fossil_fuel_co2,
+                    (*base, ("ef_co2", ef)),
+                    formula="燃料量 × 低位发热量 × CO2 排放因子",
+                )
+            ]
+        carbon = defaults.require(
+            row.fuel, "carbon_content", "单位热值含碳量", (*where, "fuel"), used
+        )
+    if oxidation is None:
+        oxidation = defaults.require(row.fuel, "oxidation", "碳氧化率", (*where, "fuel"), used)
+    return [
+        Term(
+            i,
+            _fossil_co2_from_carbon,
+            (*base, ("carbon_content", carbon), ("oxidation", oxidation)),
+            formula="燃料量 × 低位发热量 × 单位热值含碳量 × 碳氧化率 × 44/12",
+        )
+    ]
+
+
+def _process_terms(i: int, p: Any) -> list[Term]:
+    if isinstance(p, Cement):
+        return [
+            Term(
+                i,
+                eq.cement_co2,
+                (
+                    ("clinker", p.clinker),
+                    ("carbide_slag_clinker", p.carbide_slag_clinker),
+                    ("ef", p.ef),
+                ),
+                formula="(熟料产量 − 电石渣熟料产量) × 排放因子",
+            )
+        ]
+    if isinstance(p, Lime | CalciumCarbide):
+        return [
+            Term(
+                i,
+                eq.production_co2,
+                (("production", p.production), ("ef", p.ef)),
+                formula="产量 × 排放因子",
+            )
+        ]
+    if isinstance(p, Steel):
+        names = (
+            "limestone",
+            "ef_limestone",
+            "dolomite",
+            "ef_dolomite",
+            "pig_iron",
+            "pig_iron_carbon",
+            "crude_steel",
+            "crude_steel_carbon",
+        )
+        return [
+            Term(
+                i,
+                eq.steel_co2,
+                tuple((n, getattr(p, n)) for n in names),
+                formula="石灰石 × EF + 白云石 × EF + (生铁 × 含碳率 − 粗钢 × 含碳率) × 44/12",
+            )
+        ]
+    if isinstance(p, AdipicAcid | Hcfc22):
+        return [
+            Term(
+                i,
+                eq.production_emission,
+                (("production", p.production), ("ef", p.ef)),
+                formula="产量 × 排放因子",
+            )
+        ]
+    if isinstance(p, NitricAcid | Magnesium):
+        return [
+            Term(
+                i,
+                eq.production_emission,
+                (("production", p.production[k]), ("ef", p.ef[k])),
+                (("technology", k),),
+                formula=f"{k}产量 × 排放因子",
+            )
+            for k in p.production
+        ]
+    if isinstance(p, Aluminium):
+        return [
+            Term(
+                i,
+                eq.production_emission,
+                (("production", p.production[k]), ("ef", ef[k])),
+                (("technology", k), ("gas", gas)),
+                formula=f"{k}产量 × {gas} 排放因子",
+            )
+            for k in p.production
+            for gas, ef in (("CF4", p.ef_cf4), ("C2F6", p.ef_c2f6))
+        ]
+    if isinstance(p, ElectricalEquipment):
+        return [
+            Term(
+                i,
+                eq.gas_use_emission,
+                (("use", p.sf6_use), ("ef", p.ef)),
+                (("gas", "SF6"),),
+                formula="SF6 使用量 × 排放率",
+            )
+        ]
+    if isinstance(p, Semiconductor):
+        return [
+            Term(
+                i,
+                eq.gas_use_emission,
+                (("use", g.use), ("ef", g.ef)),
+                (("gas", name),),
+                formula=f"{name} 使用量 × 排放率",
+            )
+            for name, g in p.gases.items()
+        ]
+    if isinstance(p, HfcProduction):
+        return [
+            Term(
+                i,
+                eq.gas_use_emission,
+                (("use", g.production), ("ef", g.ef)),
+                (("gas", name),),
+                formula=f"{name} 产量 × 排放率",
+            )
+            for name, g in p.gases.items()
+        ]
+    if isinstance(p, FlatGlass):
+        return [
+            Term(
+                i,
+                eq.flat_glass_co2,
+                (("mass", c.mass), ("ef", c.ef), ("calcination", c.calcination)),
+                (("carbonate", name),),
+                formula=f"{name}用量 × 排放因子 × 煅烧比例",
+            )
+            for name, c in p.carbonates.items()
+        ]
+    raise TypeError(f"unknown process {type(p).__name__}")
+
+
+def terms(index: int, source: Source, defaults: _Defaults, used: list[FactorUse]) -> list[Term]:
+    """The equation calls a source row stands for."""
+    where: tuple[Key, ...] = ("sources", index, source.kind)
+    i = index
+    if source.combustion is not None:
+        return _combustion_terms(i, source.combustion, defaults, where, used)
+    if source.boiler_n2o is not None:
+        row = source.boiler_n2o
+        lhv = _lhv(row, defaults, where, used)
+        return [
+            Term(
+                i,
+                eq.boiler_n2o,
+                (("amount", row.amount), ("lhv", lhv), ("ef_n2o", row.ef_n2o)),
+                formula="燃料量 × 低位发热量 × N2O 排放因子",
+            )
+        ]
+    if source.mobile is not None or source.biomass is not None:
+        fuel_row: Mobile | Biomass = source.mobile or source.biomass  # type: ignore[assignment]
+        lhv = _lhv(fuel_row, defaults, where, used)
+        ch4, n2o = (
+            (eq.mobile_ch4, eq.mobile_n2o) if source.mobile else (eq.biomass_ch4, eq.biomass_n2o)
+        )
+        base = (("amount", fuel_row.amount), ("lhv", lhv))
+        return [
+            Term(
+                i,
+                ch4,
+                (*base, ("ef_ch4", fuel_row.ef_ch4)),
+                formula="燃料量 × 低位发热量 × CH4 排放因子",
+            ),
+            Term(
+                i,
+                n2o,
+                (*base, ("ef_n2o", fuel_row.ef_n2o)),
+                formula="燃料量 × 低位发热量 × N2O 排放因子",
+            ),
+        ]
+    if source.gas_fugitive is not None:
+        g: GasFugitive = source.gas_fugitive
+        zero_ch4 = Amount(0.0, "tCH4", "0 tCH4")
+        return [
+            Term(
+                i,
+                eq.gas_system_fugitive_ch4,
+                (
+                    ("boosting_stations", g.boosting_stations or ZERO_COUNT),
+                    ("ef_boosting", g.ef_boosting or zero_ch4),
+                    ("metering_stations", g.metering_stations or ZERO_COUNT),
+                    ("ef_metering", g.ef_metering or zero_ch4),
+                    ("check_valves", g.check_valves or ZERO_COUNT),
+                    ("ef_check_valve", g.ef_check_valve or zero_ch4),
+                    ("consumption", g.consumption or Amount(0.0, "万Nm3", "0 万Nm3")),
+                    (
+                        "ef_consumption",
+                        g.ef_consumption or Amount(0.0, "tCH4/万Nm3", "0 tCH4/万Nm3"),
+                    ),
+                ),
+                formula="增压站数 × EF + 计量站数 × EF + 逆止阀数 × EF + 天然气消费量 × EF",
+            )
+        ]
+    if source.electricity is not None:
+        e = source.electricity
+        return [
+            Term(
+                i,
+                eq.electricity_indirect_co2,
+                (("imported", e.imported), ("exported", e.exported), ("factor", e.factor)),
+                formula="(调入电量 − 调出电量) × 区域电网平均排放因子",
+            )
+        ]
+    if source.process is not None:
+        return _process_terms(i, source.process)
+    if source.wastewater is not None:
+        w = source.wastewater
+        if w.ef is not None:
+            return [
+                Term(
+                    i,
+                    eq.wastewater_ch4,
+                    (
+                        ("tow", w.tow),
+                        ("sludge", w.sludge),
+                        ("ef", w.ef),
+                        ("recovered", w.recovered),
+                    ),
+                    formula="(废水 COD 总量 − 污泥去除 COD) × 排放因子 − 甲烷回收量",
+                )
+            ]
+        return [
+            Term(
+                i,
+                _wastewater_ch4_from_bo,
+                (
+                    ("tow", w.tow),
+                    ("sludge", w.sludge),
+                    ("bo", w.bo),
+                    ("mcf", w.mcf),
+                    ("recovered", w.recovered),
+                ),
+                formula="(废水 COD 总量 − 污泥去除 COD) × B0 × MCF − 甲烷回收量",
+            )
+        ]
+    reduction = source.reduction
+    assert reduction is not None
+    if reduction.amount is not None:
+        return [Term(i, _reduction_amount, (("amount", reduction.amount),), formula="减排量")]
+    return [
+        Term(
+            i,
+            eq.reduction_from_electricity,
+            (("electricity", reduction.electricity), ("factor", reduction.factor)),
+            formula="电量 × 电网排放因子",
+        )
+    ]
+
+
+# ---- 3. evaluation ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Evaluated:
+    source: int
+    gas: str
+    tonnes: float
+    co2e: float
+
+
+def evaluate(
+    all_terms: list[Term], report: ParkReport, library: FactorLibrary, locate: Locate
+) -> tuple[list[_Evaluated], list[InputError]]:
+    """Evaluate terms grouped by equation and unit signature, on arrays."""
+    groups: dict[tuple[Any, ...], list[Term]] = defaultdict(list)
+    for term in all_terms:
+        groups[term.signature()].append(term)
+    out: list[_Evaluated] = []
+    errors: list[InputError] = []
+    gwp_cache: dict[str, pint.Quantity[Any]] = {}
+    for (equation, units, constants), members in groups.items():
+        arguments: dict[str, Any] = dict(constants)
+        arguments.pop("technology", None)
+        arguments.pop("carbonate", None)
+        expected_gas = arguments.pop("gas", None) if equation is eq.production_emission else None
+        for position, (name, unit) in enumerate(units):
+            if unit is None:
+                arguments[name] = None
+                continue
+            magnitudes = np.fromiter(
+                (m.amounts[position][1].magnitude for m in members),  # type: ignore[union-attr]
+                dtype=float,
+                count=len(members),
+            )
+            arguments[name] = Quantity(magnitudes, unit)
+        first = members[0]
+        try:
+            result = equation(**arguments)
+            gas = gas_of(result)
+        except (pint.DimensionalityError, UnitError) as err:
+            errors.append(
+                InputError(
+                    f"排放源的单位组合不能得到温室气体的质量（{err}）",
+                    "检查本行各量的单位是否与公式相符",
+                    locate(("sources", first.source)),
+                )
+            )
+            continue
+        if expected_gas is not None and gas != expected_gas:
+            errors.append(
+                InputError(
+                    f"排放因子给出的是 {gas}，应为 {expected_gas}",
+                    "",
+                    locate(("sources", first.source)),
+                )
+            )
+            continue
+        if gas == "CO2e":
+            tonnes = np.asarray(result.to(T).magnitude, dtype=float)
+            co2e = tonnes
+        else:
+            if gas not in gwp_cache:
+                try:
+                    gwp_cache[gas] = gwp_factor(gas, report.gwp, library).value.quantity
+                except GwpError as err:
+                    for member in members:
+                        errors.append(
+                            GwpError(err.problem, err.hint, locate(("sources", member.source)))
+                        )
+                    continue
+            tonnes = np.asarray(result.to(GASES[gas]).magnitude, dtype=float)
+            co2e = np.asarray((result.to(GASES[gas]) * gwp_cache[gas]).to(T).magnitude, dtype=float)
+        tonnes = np.broadcast_to(tonnes, (len(members),))
+        co2e = np.broadcast_to(co2e, (len(members),))
+        for member, t, c in zip(members, tonnes.tolist(), co2e.tolist(), strict=True):
+            out.append(_Evaluated(member.source, gas, t, c))
+    return out, errors
+
+
+# ---- 4. aggregation -----------------------------------------------------------------------------
+
+
+def _c2_row(source: Source, group: str) -> str:
+    if source.combustion is not None:
+        return f"energy.fossil.{source.combustion.sector}"
+    if source.boiler_n2o is not None:
+        return f"energy.fossil.{source.boiler_n2o.sector}"
+    if source.mobile is not None:
+        return "energy.fossil.transport"
+    if source.biomass is not None:
+        return "energy.biomass"
+    if source.gas_fugitive is not None:
+        return "energy.gas_fugitive"
+    if source.electricity is not None:
+        return "energy.electricity"
+    if source.process is not None:
+        return f"process.{group}"
+    if source.wastewater is not None:
+        return "waste.wastewater"
+    return "reductions"
+
+
+def _domain(source: Source) -> str:
+    if source.process is not None:
+        return "process"
+    if source.wastewater is not None:
+        return "waste"
+    if source.reduction is not None:
+        return "reductions"
+    return "energy"
+
+
+def _sum_derivation(label: str, parts: Sequence[str]) -> Derivation:
+    return Derivation(" + ".join(f"{{{p}}}" for p in parts), parts=tuple(parts), note=label)
+
+
+def aggregate(report: ParkReport, result: ParkResult) -> None:
+    """Tables C.1 and C.2, enterprises and gases of every period into the ledger."""
+    ledger = result.ledger
+    by_period: dict[str, list[SourceResult]] = defaultdict(list)
+    for source in result.sources:
+        by_period[source.period].append(source)
+    for period in result.periods:
+        rows = by_period.get(period, [])
+
+        def total(
+            predicate: Callable[[SourceResult], bool], rows: list[SourceResult] = rows
+        ) -> float:
+            return sum(s.co2e for s in rows if predicate(s))
+
+        def note(what: str, count: int) -> Derivation:
+            return Derivation(f"Σ {what}", note=f"{count} 项排放源")
+
+        # C.1
+        for row_key, in_row in (
+            ("key", lambda g: g in KEY_GROUPS),
+            ("other", lambda g: g == "other"),
+        ):
+            parts = []
+            for domain in DOMAINS:
+                key = f"c1.{period}.{row_key}.{domain}"
+                members = [s for s in rows if in_row(s.group) and s.domain == domain]
+                ledger.add(
+                    key,
+                    sum(s.co2e for s in members),
+                    T,
+                    f"{period} {'重点行业' if row_key == 'key' else '其他行业'}{DOMAIN_LABELS[domain]}",
+                    note(
+                        f"{'重点行业' if row_key == 'key' else '其他行业'}{DOMAIN_LABELS[domain]}排放",
+                        len(members),
+                    ),
+                )
+                parts.append(key)
+            ledger.add(
+                f"c1.{period}.{row_key}.subtotal",
+                sum(ledger.value(p) for p in parts),
+                T,
+                f"{period} {'重点行业' if row_key == 'key' else '其他行业'}小计",
+                _sum_derivation("小计", parts),
+            )
+        for domain in DOMAINS:
+            parts = [f"c1.{period}.key.{domain}", f"c1.{period}.other.{domain}"]
+            ledger.add(
+                f"c1.{period}.park.{domain}",
+                sum(ledger.value(p) for p in parts),
+                T,
+                f"{period} 产业园区{DOMAIN_LABELS[domain]}",
+                _sum_derivation("", parts),
+            )
+        reductions = total(lambda s: s.domain == "reductions")
+        ledger.add(
+            f"c1.{period}.park.reductions",
+            reductions,
+            T,
+            f"{period} 产业园区减排量（AE削减）",
+            note("减排量", sum(1 for s in rows if s.domain == "reductions")),
+        )
+        park_total = eq.total_emissions(
+            *(Quantity(ledger.value(f"c1.{period}.park.{d}"), T) for d in DOMAINS),
+            Quantity(reductions, T),
+        )
+        ledger.add(
+            f"c1.{period}.park.total",
+            float(park_total.to(T).magnitude),
+            T,
+            f"{period} 产业园区温室气体排放总计",
+            Derivation(
+                "{%s} + {%s} + {%s} − {%s}"
+                % tuple(f"c1.{period}.park.{d}" for d in (*DOMAINS, "reductions")),
+                parts=tuple(f"c1.{period}.park.{d}" for d in (*DOMAINS, "reductions")),
+            ),
+        )
+        # C.2
+        fossil = []
+        for sector in SECTORS:
+            key = f"c2.{period}.energy.fossil.{sector}"
+            members = [s for s in rows if s.c2_row == f"energy.fossil.{sector}"]
+            ledger.add(
+                key,
+                sum(s.co2e for s in members),
+                T,
+                f"{period} 化石燃料 {SECTOR_LABELS[sector]}",
+                note(f"{SECTOR_LABELS[sector]}化石燃料排放", len(members)),
+            )
+            fossil.append(key)
+        ledger.add(
+            f"c2.{period}.energy.fossil.subtotal",
+            sum(ledger.value(k) for k in fossil),
+            T,
+            f"{period} 化石燃料小计",
+            _sum_derivation("", fossil),
+        )
+        energy_parts = [f"c2.{period}.energy.fossil.subtotal"]
+        for row_key, label in (
+            ("biomass", "生物质燃烧"),
+            ("gas_fugitive", "天然气系统逃逸"),
+            ("electricity", "调入（出）电力间接排放"),
+        ):
+            key = f"c2.{period}.energy.{row_key}"
+            members = [s for s in rows if s.c2_row == f"energy.{row_key}"]
+            ledger.add(
+                key, sum(s.co2e for s in members), T, f"{period} {label}", note(label, len(members))
+            )
+            energy_parts.append(key)
+        ledger.add(
+            f"c2.{period}.energy.subtotal",
+            sum(ledger.value(k) for k in energy_parts),
+            T,
+            f"{period} 能源活动合计",
+            _sum_derivation("", energy_parts),
+        )
+        process = []
+        for group in GROUPS:
+            key = f"c2.{period}.process.{group}"
+            members = [s for s in rows if s.c2_row == f"process.{group}"]
+            ledger.add(
+                key,
+                sum(s.co2e for s in members),
+                T,
+                f"{period} 工业生产过程 {GROUP_LABELS[group]}",
+                note(f"{GROUP_LABELS[group]}工业生产过程排放", len(members)),
+            )
+            process.append(key)
+        ledger.add(
+            f"c2.{period}.process.subtotal",
+            sum(ledger.value(k) for k in process),
+            T,
+            f"{period} 工业生产过程小计",
+            _sum_derivation("", process),
+        )
+        waste = [s for s in rows if s.c2_row == "waste.wastewater"]
+        ledger.add(
+            f"c2.{period}.waste.wastewater",
+            sum(s.co2e for s in waste),
+            T,
+            f"{period} 废水处理",
+            note("废水处理排放", len(waste)),
+        )
+        ledger.add(
+            f"c2.{period}.reductions",
+            reductions,
+            T,
+            f"{period} 减排量（AE削减）",
+            note("减排量", sum(1 for s in rows if s.domain == "reductions")),
+        )
+        c2_total = eq.total_emissions(
+            Quantity(ledger.value(f"c2.{period}.energy.subtotal"), T),
+            Quantity(ledger.value(f"c2.{period}.process.subtotal"), T),
+            Quantity(ledger.value(f"c2.{period}.waste.wastewater"), T),
+            Quantity(reductions, T),
+        )
+        parts_c2 = (
+            f"c2.{period}.energy.subtotal",
+            f"c2.{period}.process.subtotal",
+            f"c2.{period}.waste.wastewater",
+            f"c2.{period}.reductions",
+        )
+        ledger.add(
+            f"c2.{period}.total",
+            float(c2_total.to(T).magnitude),
+            T,
+            f"{period} 总排放量",
+            Derivation("{%s} + {%s} + {%s} − {%s}" % parts_c2, parts=parts_c2),
+        )
+        # enterprises, industries, gases
+        for enterprise in report.enterprises:
+            members = [s for s in rows if s.enterprise == enterprise.name]
+            ledger.add(
+                f"ent.{period}.{enterprise.name}",
+                sum(s.signed for s in members),
+                T,
+                f"{period} {enterprise.name} 温室气体排放量（扣除自身减排量）",
+                note(f"{enterprise.name}各排放源 − 减排量", len(members)),
+            )
+        for industry in report.industries:
+            members = [s for s in rows if s.industry == industry.name]
+            ledger.add(
+                f"ind.{period}.{industry.name}",
+                sum(s.signed for s in members),
+                T,
+                f"{period} {industry.name} 温室气体排放量（扣除自身减排量）",
+                note(f"{industry.name}各排放源 − 减排量", len(members)),
+            )
+        gas_totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        for s in rows:
+            if s.domain == "reductions":
+                continue
+            for gas, tonnes in s.gases.items():
+                gas_totals[gas][0] += tonnes
+        for gas in sorted(gas_totals, key=_gas_order):
+            ledger.add(
+                f"gas.{period}.{gas}",
+                gas_totals[gas][0],
+                f"t{gas}" if gas != "CO2e" else T,
+                f"{period} {gas} 排放量（气体质量）",
+            )
+
+
+def _gas_order(gas: str) -> int:
+    order = list(GASES)
+    return order.index(gas) if gas in order else len(order)
+
+
+def indicators(report: ParkReport, result: ParkResult, locate: Locate) -> list[InputError]:
+    """Performance indicators per industry and period, and decline rates against the base year."""
+    errors: list[InputError] = []
+    ledger = result.ledger
+    economy: dict[tuple[str, str], Any] = {}
+    scenario_ids = list(report.scenarios)
+    for index, row in enumerate(report.economy):
+        keys = (
+            [period_key(row.period, s) for s in scenario_ids]
+            if row.period in report.planning and row.scenario is None
+            else [period_key(row.period, row.scenario)]
+        )
+        for key in keys:
+            if (
+                (key, row.industry) in economy
+                and row.scenario is None
+                and row.period in report.planning
+            ):
+                continue
+            if (key, row.industry) in economy and economy[(key, row.industry)][1] is not None:
+                errors.append(
+                    InputError(
+                        f"{key} {row.industry} 的经济数据重复给出",
+                        "每个时期每个行业只写一行",
+                        locate(("economy", index)),
+                    )
+                )
+                continue
+            economy[(key, row.industry)] = (row, index)
+    base = str(report.history[-1])
+    for industry in report.industries:
+        product_unit: str | None = None
+        for period in result.periods:
+            entry = economy.get((period, industry.name))
+            if entry is None:
+                continue
+            row = entry[0]
+            emissions = ledger.value(f"ind.{period}.{industry.name}")
+            for indicator, (label, unit) in INDICATORS.items():
+                amount: Amount | None = getattr(row, ECONOMY_FIELDS[indicator])
+                if amount is None:
+                    continue
+                if indicator == "product":
+                    if product_unit is None:
+                        product_unit = _per_unit(amount.unit)
+                    try:
+                        denominator = amount.to(product_unit)
+                    except UnitError as err:
+                        errors.append(
+                            InputError(
+                                err.problem, err.hint, locate(("economy", entry[1], "product"))
+                            )
+                        )
+                        continue
+                    unit = f"tCO2e/{product_unit}"
+                else:
+                    denominator = amount.to(unit.partition("/")[2])  # type: ignore[union-attr]
+                if denominator <= 0:
+                    continue
+                ledger.add(
+                    f"perf.{period}.{industry.name}.{indicator}",
+                    emissions / denominator,
+                    unit,  # type: ignore[arg-type]
+                    f"{period} {industry.name} {label}",
+                    Derivation(
+                        f"{{ind.{period}.{industry.name}}} ÷ {amount.text}",
+                        parts=(f"ind.{period}.{industry.name}",),
+                    ),
+                )
+    for industry in report.industries:
+        for indicator in INDICATORS:
+            base_key = f"perf.{base}.{industry.name}.{indicator}"
+            if base_key not in ledger or ledger.value(base_key) == 0:
+                continue
+            for period in result.periods:
+                key = f"perf.{period}.{industry.name}.{indicator}"
+                if period == base or key not in ledger:
+                    continue
+                base_value, value = ledger.value(base_key), ledger.value(key)
+                ledger.add(
+                    f"{key}.decline_pct",
+                    (base_value - value) / base_value * 100,
+                    "%",
+                    f"{period} {industry.name} {INDICATORS[indicator][0]}下降率（较 {base} 年）",
+                    Derivation(
+                        f"({{{base_key}}} − {{{key}}}) ÷ {{{base_key}}} × 100 %",
+                        parts=(base_key, key),
+                    ),
+                )
+    return errors
+
+
+def _per_unit(unit: str) -> str:
+    """The unit a product indicator is expressed per: the product's unit without 万/亿."""
+    stripped = unit.removeprefix("万").removeprefix("亿")
+    return stripped or unit
+
+
+# ---- the pipeline --------------------------------------------------------------------------------
+
+
+def compute(
+    report: ParkReport,
+    library: FactorLibrary,
+    locate: Locate,
+    *,
+    sources: SourceMap | None = None,
+    derive: bool = True,
+) -> ParkResult:
+    """Run every stage; :class:`ReportErrors` listing every problem found otherwise."""
+    del sources, derive
+    if library.resolve(report.factors) not in library.sets():
+        raise InputError(
+            f"因子集 “{report.factors}” 不存在",
+            f"可选：cn-default、{'、'.join(library.sets())}",
+            locate(("factors",)),
+        )
+    errors = cross_check(report, locate)
+    if errors:
+        raise ReportErrors(errors)
+    groups = {i.name: i.group for i in report.industries}
+    enterprise_industry = {e.name: e.industry for e in report.enterprises}
+    defaults = _Defaults(library, report.factors, locate)
+    results: list[SourceResult] = []
+    all_terms: list[Term] = []
+    for index, source in enumerate(report.sources):
+        industry = source.industry or enterprise_industry[source.enterprise]  # type: ignore[index]
+        group = groups[industry]
+        used: list[FactorUse] = []
+        try:
+            source_terms = terms(index, source, defaults, used)
+        except InputError as err:
+            errors.append(err)
+            continue
+        results.append(
+            SourceResult(
+                index,
+                period_key(source.period, source.scenario),
+                source.kind,
+                source.enterprise,
+                industry,
+                group,
+                _domain(source),
+                _c2_row(source, group),
+                defaults=used,
+                terms=source_terms,
+            )
+        )
+        all_terms += source_terms
+    evaluated, eval_errors = evaluate(all_terms, report, library, locate)
+    errors += eval_errors
+    if errors:
+        raise ReportErrors(errors)
+    by_index = {s.index: s for s in results}
+    for item in evaluated:
+        target = by_index[item.source]
+        target.gases[item.gas] = target.gases.get(item.gas, 0.0) + item.tonnes
+        target.co2e += item.co2e
+    for s in results:
+        if s.kind == "wastewater" and s.co2e < 0:
+            errors.append(
+                InputError(
+                    "甲烷回收量大于废水处理产生的甲烷量，排放为负",
+                    "检查 recovered、tow、sludge 与 ef",
+                    locate(("sources", s.index, "wastewater", "recovered")),
+                )
+            )
+        if s.kind == "reduction" and s.co2e < 0:
+            errors.append(InputError("减排量为负", "", locate(("sources", s.index, "reduction"))))
+    if errors:
+        raise ReportErrors(errors)
+    result = ParkResult(report, Ledger(), periods(report), results, groups, locate)
+    aggregate(report, result)
+    errors += indicators(report, result, locate)
+    if errors:
+        raise ReportErrors(errors)
+    return result

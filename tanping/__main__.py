@@ -1,0 +1,5 @@
+import sys
+
+from tanping.cli import main
+
+sys.exit(main())

@@ -1,0 +1,294 @@
+"""Print pipeline: HTML chapter fragments -> filed-quality A4 PDF with WeasyPrint.
+
+The caller gives one HTML fragment per chapter (as produced by Python-Markdown, each starting
+with an ``<h1>``); this module adds the cover, the table of contents (目录), numbered headings,
+running headers and footers, three-line tables and PDF metadata, and embeds attachments.
+
+Reproducibility: the same input gives byte-identical PDFs.  The only time-dependent values in
+WeasyPrint's output are the document and attachment dates; both come from ``created``
+(default: ``SOURCE_DATE_EPOCH``, else 2000-01-01 UTC).  The file identifier is an MD5 of the
+content (pydyf), the font subset tags are hashes of the font descriptions.
+
+Quality gate: WeasyPrint logs (it does not raise) when a glyph is missing (``.notdef`` drawn)
+or a font cannot be loaded.  Such messages are captured during rendering and turned into
+:class:`PrintError`; so are WeasyPrint errors (a resource such as an image that could not be
+loaded), because a filed document must not silently miss content.  After rendering, the fonts
+actually embedded are checked: the body and heading fonts must both be there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import weasyprint
+from markupsafe import Markup
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+__all__ = ["BODY_FONT", "HEADING_FONT", "PrintError", "PrintMeta", "render_pdf"]
+
+PRINT_DIR = Path(__file__).resolve().parent / "print"
+BODY_FONT = "Noto Serif CJK SC"
+HEADING_FONT = "Noto Sans CJK SC"
+DEFAULT_CREATED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+PDF_A_VARIANT = "pdf/a-3b"
+# Only local resources: no network at build or run time.
+ALLOWED_PROTOCOLS = ("file", "data")
+
+
+@dataclass(frozen=True)
+class PrintMeta:
+    """What the cover and the PDF metadata say about the report."""
+
+    title: str  # report title
+    client: str  # 建设单位 / 规划编制单位 (may be "")
+    assessor: str  # 评价单位 (may be "")
+    date: str  # shown on the cover, e.g. "2026年11月"
+    subtitle: str = ""  # e.g. "碳排放评价专章"
+    keywords: tuple[str, ...] = ()
+    client_label: str = "建设单位"  # "规划编制单位" for a plan EIA
+
+
+class PrintError(Exception):
+    """The PDF cannot be filed as rendered (missing glyph or font, unloadable resource)."""
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    level: int  # 1 or 2
+    anchor: str
+    title: str
+    appendix: bool = False
+
+
+# ------------------------------------------------------------------ HTML preparation
+
+_HEADING_RE = re.compile(r"<h([1-6])\b([^>]*)>(.*?)</h\1\s*>", re.S | re.I)
+_ID_RE = re.compile(r"""\bid\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+_CLASS_RE = re.compile(r"""\bclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+_HEADERLINK_RE = re.compile(r"<a\b[^>]*\bclass=\"headerlink\"[^>]*>.*?</a>", re.S | re.I)
+_TAG_RE = re.compile(r"<[^>]+>")
+# A caption paragraph ("表 2-1 …") directly followed by a table becomes a <figure class="table">.
+_TABLE_CAPTION_RE = re.compile(
+    r"<p\b[^>]*>\s*(?P<caption>(?:<(?:strong|b|span)\b[^>]*>\s*)?表\s*[A-Z]?\d+(?:[-.．]\d+)*"
+    r"(?:(?!</p>).)*?)</p>\s*(?P<table><table\b.*?</table>)",
+    re.S,
+)
+_SVG_OPEN_RE = re.compile(r"<svg\b[^>]*?(?<!/)>", re.I)
+_SVG_STYLE = f'<style>text, tspan {{ font-family: "{HEADING_FONT}"; }}</style>'
+
+
+def _attr(pattern: re.Pattern[str], attrs: str) -> str | None:
+    match = pattern.search(attrs)
+    if match is None:
+        return None
+    return next(group for group in match.groups() if group is not None)
+
+
+def _plain_text(fragment: str) -> str:
+    text = _TAG_RE.sub("", _HEADERLINK_RE.sub("", fragment))
+    return " ".join(html.unescape(text).split())
+
+
+def _prepare(chapters: list[str]) -> tuple[list[str], list[TocEntry]]:
+    """Give every h1/h2 an id, collect the contents, normalise tables and inline SVG."""
+    toc: list[TocEntry] = []
+    used_ids: set[str] = set()
+    for chapter in chapters:
+        for match in _HEADING_RE.finditer(chapter):
+            if (found := _attr(_ID_RE, match.group(2))) is not None:
+                used_ids.add(found)
+    counter = 0
+    in_appendix = False
+
+    def heading(match: re.Match[str]) -> str:
+        nonlocal counter, in_appendix
+        level = int(match.group(1))
+        attrs, inner = match.group(2), match.group(3)
+        if level > 2:
+            return match.group(0)
+        if level == 1:
+            in_appendix = "appendix" in (_attr(_CLASS_RE, attrs) or "").split()
+        anchor = _attr(_ID_RE, attrs)
+        if anchor is None:
+            counter += 1
+            anchor = f"sec-{counter}"
+            while anchor in used_ids:
+                counter += 1
+                anchor = f"sec-{counter}"
+            used_ids.add(anchor)
+            attrs = f'{attrs} id="{anchor}"'
+        toc.append(TocEntry(level, anchor, _plain_text(inner), in_appendix))
+        return f"<h{level}{attrs}>{inner}</h{level}>"
+
+    prepared = []
+    for chapter in chapters:
+        chapter = _HEADING_RE.sub(heading, chapter)
+        chapter = _TABLE_CAPTION_RE.sub(
+            lambda m: (
+                f'<figure class="table"><figcaption>{m.group("caption").strip()}</figcaption>'
+                f"{m.group('table')}</figure>"
+            ),
+            chapter,
+        )
+        chapter = _SVG_OPEN_RE.sub(lambda m: m.group(0) + _SVG_STYLE, chapter)
+        prepared.append(chapter)
+    return prepared, toc
+
+
+# ------------------------------------------------------------------ dates
+
+
+def _default_created() -> dt.datetime:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return DEFAULT_CREATED
+    try:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise PrintError(f"环境变量 SOURCE_DATE_EPOCH 无效：{epoch!r}") from exc
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:  # naive datetimes are taken as UTC
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).replace(microsecond=0)
+
+
+# ------------------------------------------------------------------ log capture
+
+_FONT_WORDS = ("font", "glyph", ".notdef", "字体", "字形")
+
+
+class _Collector(logging.Handler):
+    """Collect WeasyPrint log records emitted by this thread."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.thread = threading.get_ident()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.records.append(record)
+
+
+@contextmanager
+def _capture_weasyprint() -> Iterator[_Collector]:
+    main = logging.getLogger("weasyprint")
+    progress = logging.getLogger("weasyprint.progress")
+    collector = _Collector()
+    loggers = [main] if progress.propagate else [main, progress]
+    old_level = main.level
+    if main.getEffectiveLevel() > logging.WARNING:
+        main.setLevel(logging.WARNING)  # never lose the warnings we gate on
+    for logger in loggers:
+        logger.addHandler(collector)
+    try:
+        yield collector
+    finally:
+        for logger in loggers:
+            logger.removeHandler(collector)
+        main.setLevel(old_level)
+
+
+def _problems(records: list[logging.LogRecord]) -> list[str]:
+    problems = []
+    for record in records:
+        if record.name == "weasyprint.progress" or record.levelno < logging.WARNING:
+            continue
+        message = record.getMessage()
+        if record.levelno >= logging.ERROR or any(w in message.lower() for w in _FONT_WORDS):
+            if message not in problems:
+                problems.append(message)
+    return problems
+
+
+def _check_fonts(document: weasyprint.Document) -> None:
+    families = {font.family.decode() if isinstance(font.family, bytes) else str(font.family)
+                for font in document.fonts.values()}
+    missing = [family for family in (BODY_FONT, HEADING_FONT) if family not in families]
+    if missing:
+        raise PrintError(
+            "PDF 未嵌入所需字体 " + "、".join(missing)
+            + f"（实际嵌入：{'、'.join(sorted(families)) or '无'}）；请安装 fonts-noto-cjk"
+        )
+
+
+# ------------------------------------------------------------------ rendering
+
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(PRINT_DIR),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+
+def build_html(meta: PrintMeta, chapters: list[str], *, created: dt.datetime) -> str:
+    """The complete HTML document that is printed (exposed for inspection and tests)."""
+    prepared, toc = _prepare(chapters)
+    return _ENV.get_template("document.html.jinja").render(
+        meta=meta,
+        chapters=[Markup(chapter) for chapter in prepared],
+        toc=toc,
+        created=_utc(created).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+
+
+def render_pdf(
+    meta: PrintMeta,
+    chapters: list[str],
+    *,
+    attachments: dict[str, bytes] | None = None,
+    created: dt.datetime | None = None,
+    pdf_a: bool = False,
+    base_url: str | None = None,
+) -> bytes:
+    """Render the chapters as one A4 PDF; raise :class:`PrintError` on font/glyph problems."""
+    if not chapters:
+        raise PrintError("没有可打印的章节")
+    moment = _utc(created if created is not None else _default_created())
+    source = build_html(meta, chapters, created=moment)
+    fetcher = URLFetcher(allowed_protocols=ALLOWED_PROTOCOLS)
+    font_config = FontConfiguration()
+    stylesheet = weasyprint.CSS(
+        string=(PRINT_DIR / "print.css").read_text(encoding="utf-8"),
+        base_url=PRINT_DIR.as_uri() + "/",
+        font_config=font_config,
+        url_fetcher=fetcher,
+    )
+    files = [
+        weasyprint.Attachment(
+            string=data, name=name, created=moment, modified=moment, relationship="Data"
+        )
+        for name, data in sorted((attachments or {}).items())
+    ]
+    options: dict[str, object] = {
+        "stylesheets": [stylesheet],
+        "attachments": files,
+        "presentational_hints": True,
+        "pdf_identifier": True,  # MD5 of the content: stable
+    }
+    if pdf_a:
+        options["pdf_variant"] = PDF_A_VARIANT
+    with _capture_weasyprint() as log:
+        document = weasyprint.HTML(
+            string=source, base_url=base_url, url_fetcher=fetcher
+        ).render(font_config=font_config, **options)
+        pdf = document.write_pdf(**options)
+    if problems := _problems(log.records):
+        raise PrintError("PDF 排版出现字体/字形或资源问题：" + "；".join(problems))
+    _check_fonts(document)
+    assert isinstance(pdf, bytes)
+    return pdf
