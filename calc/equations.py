@@ -14,13 +14,19 @@ References
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pint
 
 from units import as_gas, carbon_to_co2
 
 Q = pint.Quantity[Any]
+
+
+def _as(quantity: Any, unit: str) -> Q:
+    """``quantity`` expressed in ``unit``. pint's operators are untyped; the type is fixed here."""
+    return cast(Q, quantity.to(unit))
+
 
 # ---- Beijing guideline, table B.1 ---------------------------------------------------------------
 
@@ -35,22 +41,22 @@ def fuel_combustion_co2(consumption: Q, lhv: Q, carbon_content: Q, oxidation: Q)
     """
     heat = consumption * lhv
     carbon = heat * carbon_content * oxidation
-    return carbon_to_co2(carbon).to("tCO2")
+    return _as(carbon_to_co2(carbon), "tCO2")
 
 
 def process_co2(activity: Q, factor: Q) -> Q:
     """CO2 of an industrial process or product use (Beijing table B.1): ``E = AD × EF``."""
-    return (activity * factor).to("tCO2")
+    return _as(activity * factor, "tCO2")
 
 
 def purchased_electricity_co2(consumption: Q, factor: Q) -> Q:
     """CO2 of purchased electricity (Beijing table B.1, 消耗外部电力): MWh × tCO2/MWh."""
-    return (consumption * factor).to("tCO2")
+    return _as(consumption * factor, "tCO2")
 
 
 def purchased_heat_co2(consumption: Q, factor: Q) -> Q:
     """CO2 of purchased heat (Beijing table B.1, 消耗外部热力): GJ × tCO2/GJ."""
-    return (consumption * factor).to("tCO2")
+    return _as(consumption * factor, "tCO2")
 
 
 # ---- Beijing guideline, tables B.2, B.3 and clause 8 ---------------------------------------------
@@ -58,22 +64,22 @@ def purchased_heat_co2(consumption: Q, factor: Q) -> Q:
 
 def overall_emissions(existing: Q, proposed: Q, offset: Q) -> Q:
     """总体工程 of table B.2: existing + proposed − the “以新带老” reduction."""
-    return existing + proposed - offset
+    return cast(Q, existing + proposed - offset)
 
 
 def net_new_emissions(proposed: Q, offset: Q) -> Q:
     """净新增 of table B.2: proposed − the “以新带老” reduction."""
-    return proposed - offset
+    return cast(Q, proposed - offset)
 
 
 def emission_intensity(emissions: Q, basis: Q) -> Q:
     """碳排放强度 of table B.3: emissions per unit of the basis (output value, area, heat …)."""
-    return emissions / basis
+    return cast(Q, emissions / basis)
 
 
 def share_of_target(emissions: Q, target: Q) -> Q:
     """Contribution to a total-emission target (clause 8.1), in percent."""
-    return (emissions / target).to("percent")
+    return _as(emissions / target, "percent")
 
 
 # ---- Chongqing guideline, A.1 -------------------------------------------------------------------
@@ -81,51 +87,51 @@ def share_of_target(emissions: Q, target: Q) -> Q:
 
 def total_emissions(energy: Q, process: Q, waste: Q, reductions: Q) -> Q:
     """AE总 = AE能源活动 + AE工业生产过程 + AE废弃物处理 − AE削减 (Chongqing A.1), tCO2e."""
-    return energy + process + waste - reductions
+    return cast(Q, energy + process + waste - reductions)
 
 
-# ---- Chongqing guideline, A.2 energy activities ----------------------------------------------------
+# ---- Chongqing guideline, A.2 energy activities ---------------------------------------------
 
 
 def fuel_heat(amount: Q, lhv: Q | None) -> Q:
     """Activity in TJ of a fuel (A.2): physical amount × low heating value, or the heat itself."""
     heat = amount if lhv is None else amount * lhv
-    return heat.to("TJ")
+    return _as(heat, "TJ")
 
 
 def fossil_fuel_co2(amount: Q, lhv: Q | None, ef_co2: Q) -> Q:
     """Fossil fuel combustion CO2 (Chongqing A.2): ``E = Σ Activity[TJ] × EF[kgCO2/TJ]``."""
-    return (fuel_heat(amount, lhv) * ef_co2).to("tCO2")
+    return _as(fuel_heat(amount, lhv) * ef_co2, "tCO2")
 
 
 def co2_factor_from_carbon(carbon_content: Q, oxidation: Q) -> Q:
     """A CO2 factor per heat from carbon content and oxidation: ``EF = CC × OF × 44/12``."""
-    return carbon_to_co2(carbon_content * oxidation).to("kgCO2/TJ")
+    return _as(carbon_to_co2(carbon_content * oxidation), "kgCO2/TJ")
 
 
 def boiler_n2o(amount: Q, lhv: Q | None, ef_n2o: Q) -> Q:
     """Power-plant boiler N2O (Chongqing A.2): ``N2O = Σ Activity[TJ] × EF[kgN2O/TJ]``."""
-    return (fuel_heat(amount, lhv) * ef_n2o).to("tN2O")
+    return _as(fuel_heat(amount, lhv) * ef_n2o, "tN2O")
 
 
 def mobile_ch4(amount: Q, lhv: Q | None, ef_ch4: Q) -> Q:
     """Mobile-source CH4 (Chongqing A.2), by mode and fuel: ``Activity[TJ] × EF[kgCH4/TJ]``."""
-    return (fuel_heat(amount, lhv) * ef_ch4).to("tCH4")
+    return _as(fuel_heat(amount, lhv) * ef_ch4, "tCH4")
 
 
 def mobile_n2o(amount: Q, lhv: Q | None, ef_n2o: Q) -> Q:
     """Mobile-source N2O (Chongqing A.2), by mode and fuel: ``Activity[TJ] × EF[kgN2O/TJ]``."""
-    return (fuel_heat(amount, lhv) * ef_n2o).to("tN2O")
+    return _as(fuel_heat(amount, lhv) * ef_n2o, "tN2O")
 
 
 def biomass_ch4(amount: Q, lhv: Q | None, ef_ch4: Q) -> Q:
     """Biomass burning CH4 (Chongqing A.2): ``Activity[TJ] × EF[kgCH4/TJ]``."""
-    return (fuel_heat(amount, lhv) * ef_ch4).to("tCH4")
+    return _as(fuel_heat(amount, lhv) * ef_ch4, "tCH4")
 
 
 def biomass_n2o(amount: Q, lhv: Q | None, ef_n2o: Q) -> Q:
     """Biomass burning N2O (Chongqing A.2): ``Activity[TJ] × EF[kgN2O/TJ]``."""
-    return (fuel_heat(amount, lhv) * ef_n2o).to("tN2O")
+    return _as(fuel_heat(amount, lhv) * ef_n2o, "tN2O")
 
 
 def gas_system_fugitive_ch4(
@@ -149,31 +155,31 @@ def gas_system_fugitive_ch4(
         + check_valves * ef_check_valve
     )
     leakage = consumption * ef_consumption
-    return (transport + leakage).to("tCH4")
+    return _as(transport + leakage, "tCH4")
 
 
 def electricity_indirect_co2(imported: Q, exported: Q, factor: Q) -> Q:
     """Indirect CO2 of electricity imported net of export (Chongqing A.2):
     ``(import − export) × regional grid factor``."""
-    return ((imported - exported) * factor).to("tCO2")
+    return _as((imported - exported) * factor, "tCO2")
 
 
 def reduction_from_electricity(electricity: Q, factor: Q) -> Q:
     """A reduction (AE削减, A.1) from green or self-generated electricity: MWh × tCO2/MWh."""
-    return (electricity * factor).to("tCO2")
+    return _as(electricity * factor, "tCO2")
 
 
 # ---- Chongqing guideline, A.3 industrial processes ----------------------------------------------
 
 
 def cement_co2(clinker: Q, carbide_slag_clinker: Q, ef: Q) -> Q:
-    """Cement (A.3): ``E = (AD总 − AD电石) × EF``; clinker from carbide slag emits no process CO2."""
-    return ((clinker - carbide_slag_clinker) * ef).to("tCO2")
+    """Cement (A.3): ``E = (AD总 − AD电石) × EF``; carbide-slag clinker emits no process CO2."""
+    return _as((clinker - carbide_slag_clinker) * ef, "tCO2")
 
 
 def production_co2(production: Q, ef: Q) -> Q:
     """Lime and calcium carbide (A.3): ``E = production × EF``."""
-    return (production * ef).to("tCO2")
+    return _as(production * ef, "tCO2")
 
 
 def steel_co2(
@@ -192,25 +198,25 @@ def steel_co2(
     """
     flux = limestone * ef_limestone + dolomite * ef_dolomite
     carbon = as_gas(pig_iron * pig_iron_carbon - crude_steel * crude_steel_carbon, "C")
-    return (flux + carbon_to_co2(carbon)).to("tCO2")
+    return _as(flux + carbon_to_co2(carbon), "tCO2")
 
 
 def production_emission(production: Q, ef: Q) -> Q:
     """A gas emitted per unit of production (A.3): adipic and nitric acid N2O, HCFC-22 HFC-23,
     aluminium CF4 and C2F6, magnesium SF6: ``E = Σ production × EF``, per technology."""
     emitted = production * ef
-    return emitted.to_reduced_units()
+    return cast(Q, emitted.to_reduced_units())
 
 
 def gas_use_emission(use: Q, ef: Q, gas: str) -> Q:
     """A gas used and partly emitted (A.3, electrical equipment SF6, semiconductor fluorinated
     gases, HFC production losses): ``E = use × EF``, EF a fraction."""
-    return as_gas(use, gas) * ef.to("")
+    return cast(Q, as_gas(use, gas) * ef.to(""))
 
 
 def flat_glass_co2(mass: Q, ef: Q, calcination: Q) -> Q:
     """Flat glass (A.3): ``E = Σ carbonate mass × EF × calcination fraction``."""
-    return (mass * ef * calcination).to("tCO2")
+    return _as(mass * ef * calcination, "tCO2")
 
 
 # ---- Chongqing guideline, A.4 waste -------------------------------------------------------------
@@ -218,9 +224,9 @@ def flat_glass_co2(mass: Q, ef: Q, calcination: Q) -> Q:
 
 def wastewater_ef(bo: Q, mcf: Q) -> Q:
     """Wastewater CH4 factor (A.4): ``EF = B0 × MCF`` in kgCH4/kgCOD."""
-    return (bo * mcf).to("kgCH4/kgCOD")
+    return _as(bo * mcf, "kgCH4/kgCOD")
 
 
 def wastewater_ch4(tow: Q, sludge: Q, ef: Q, recovered: Q) -> Q:
     """Industrial wastewater CH4 (A.4): ``E = (TOW − S) × EF − R``."""
-    return ((tow - sludge) * ef - recovered).to("tCH4")
+    return _as((tow - sludge) * ef - recovered, "tCH4")

@@ -21,7 +21,8 @@ def gwp_factor(gas: str, gwp_set: str, library: FactorLibrary) -> Factor:
     if factor is None:
         raise GwpError(
             f"GWP 集 {gwp_set} 中没有 {name} 的全球增温潜势",
-            f"{name} 在 {gwp_set} 中无取值（SAR 不含 NF3、HFC-245fa）；请把 gwp 改为 AR4、AR5 或 AR6",
+            f"{name} 在 {gwp_set} 中无取值（SAR 不含 NF3、HFC-245fa）；"
+            "请把 gwp 改为 AR4、AR5 或 AR6",
         )
     return factor
 

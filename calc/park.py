@@ -16,7 +16,7 @@ Stages, each a function producing one named result:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ from calc.gwp import gwp_factor
 from calc.ledger import Derivation, FactorUse, Ledger
 from calc.loader import Key, SourceMap
 from calc.models.park import (
+    AdipicAcid,
     Aluminium,
     Biomass,
     BoilerN2O,
@@ -46,7 +47,6 @@ from calc.models.park import (
     Magnesium,
     Mobile,
     NitricAcid,
-    AdipicAcid,
     ParkReport,
     Semiconductor,
     Source,
@@ -100,6 +100,11 @@ ECONOMY_FIELDS = {
     "product": "product",
 }
 T = "tCO2e"
+ENERGY_ROWS = {
+    "biomass": "生物质燃烧",
+    "gas_fugitive": "天然气系统逃逸",
+    "electricity": "调入（出）电力间接排放",
+}
 ZERO_COUNT = Amount(0.0, "", "0")
 
 
@@ -261,7 +266,7 @@ def cross_check(report: ParkReport, locate: Locate) -> list[InputError]:
     return errors
 
 
-# ---- 2. terms -------------------------------------------------------------------------------------
+# ---- 2. terms ------------------------------------------------------------------------------
 
 
 class _Defaults:
@@ -286,7 +291,8 @@ class _Defaults:
             return None
         if not factor.verified:
             raise FactorError(
-                f"因子集 {self.set_name} 中 “{item}” 的{label}未经核实（UNVERIFIED），不能作为缺省值",
+                f"因子集 {self.set_name} 中 “{item}” 的{label}未经核实（UNVERIFIED），"
+                "不能作为缺省值",
                 f"请在本行给出 {parameter} 并注明来源",
                 self.locate(where),
             )
@@ -301,7 +307,8 @@ class _Defaults:
             known = self.library.items(self.set_name, parameter)
             near = closest(item, known)
             raise FactorError(
-                f"燃料 “{item}” 在因子集 {self.set_name} 中没有{label}（{parameter}），而本行也未给出",
+                f"燃料 “{item}” 在因子集 {self.set_name} 中没有{label}（{parameter}），"
+                "而本行也未给出",
                 f"在本行写明 {parameter}"
                 + (f"；或检查燃料名称，是否为 {'、'.join(near)}？" if near else ""),
                 self.locate(where),
@@ -315,7 +322,7 @@ def _lhv(
     where: tuple[Key, ...],
     used: list[FactorUse],
 ) -> Amount | None:
-    if row.lhv is not None or row.amount.unit and _is_energy(row.amount):
+    if row.lhv is not None or _is_energy(row.amount):
         return row.lhv
     lhv = defaults.require(row.fuel, "lhv", "低位发热量", (*where, "fuel"), used)
     from units import dimensionality
@@ -440,11 +447,13 @@ def _process_terms(i: int, p: Any) -> list[Term]:
             )
         ]
     if isinstance(p, NitricAcid | Magnesium):
+        production: Mapping[Any, Amount] = p.production
+        factors: Mapping[Any, Amount] = p.ef
         return [
             Term(
                 i,
                 eq.production_emission,
-                (("production", p.production[k]), ("ef", p.ef[k])),
+                (("production", production[k]), ("ef", factors[k])),
                 (("technology", k),),
                 formula=f"{k}产量 × 排放因子",
             )
@@ -628,6 +637,11 @@ def terms(index: int, source: Source, defaults: _Defaults, used: list[FactorUse]
 # ---- 3. evaluation ----------------------------------------------------------------------------
 
 
+def _magnitude(amount: Amount | None) -> float:
+    assert amount is not None  # a None lhv has its own unit signature
+    return amount.magnitude
+
+
 @dataclass
 class _Evaluated:
     source: int
@@ -655,10 +669,8 @@ def evaluate(
             if unit is None:
                 arguments[name] = None
                 continue
-            magnitudes = np.fromiter(
-                (m.amounts[position][1].magnitude for m in members),  # type: ignore[union-attr]
-                dtype=float,
-                count=len(members),
+            magnitudes = np.array(
+                [_magnitude(m.amounts[position][1]) for m in members], dtype=np.float64
             )
             arguments[name] = Quantity(magnitudes, unit)
         first = members[0]
@@ -742,205 +754,157 @@ def _sum_derivation(label: str, parts: Sequence[str]) -> Derivation:
     return Derivation(" + ".join(f"{{{p}}}" for p in parts), parts=tuple(parts), note=label)
 
 
+def _total_derivation(parts: tuple[str, ...]) -> Derivation:
+    """AE总 = energy + process + waste − reductions (A.1), over four ledger keys."""
+    energy, process, waste, reductions = (f"{{{p}}}" for p in parts)
+    return Derivation(f"{energy} + {process} + {waste} − {reductions}", parts=parts)
+
+
 def aggregate(report: ParkReport, result: ParkResult) -> None:
-    """Tables C.1 and C.2, enterprises and gases of every period into the ledger."""
+    """Tables C.1 and C.2, enterprises, industries and gases of every period into the ledger.
+
+    One pass over the sources fills the sums (and counts) of every row; the ledger is then
+    written period by period, totals from the unrounded row sums.
+    """
+    sums: dict[tuple[str, ...], float] = defaultdict(float)
+    counts: dict[tuple[str, ...], int] = defaultdict(int)
+    gases: dict[tuple[str, str], float] = defaultdict(float)
+    for s in result.sources:
+        p = s.period
+        cells: list[tuple[str, ...]] = [(p, "ent", s.enterprise or ""), (p, "ind", s.industry)]
+        if s.domain == "reductions":
+            cells.append((p, "reductions"))
+        else:
+            row = "key" if s.group in KEY_GROUPS else "other"
+            cells += [(p, "c1", row, s.domain), (p, "c2", s.c2_row)]
+            for gas, tonnes in s.gases.items():
+                gases[(p, gas)] += tonnes
+        for cell in cells:
+            sums[cell] += s.signed if cell[1] in ("ent", "ind") else s.co2e
+            counts[cell] += 1
     ledger = result.ledger
-    by_period: dict[str, list[SourceResult]] = defaultdict(list)
-    for source in result.sources:
-        by_period[source.period].append(source)
-    for period in result.periods:
-        rows = by_period.get(period, [])
 
-        def total(
-            predicate: Callable[[SourceResult], bool], rows: list[SourceResult] = rows
-        ) -> float:
-            return sum(s.co2e for s in rows if predicate(s))
+    def add_sum(key: str, cell: tuple[str, ...], label: str, what: str) -> None:
+        ledger.add(
+            key,
+            sums.get(cell, 0.0),
+            T,
+            label,
+            Derivation(f"Σ {what}", note=f"{counts.get(cell, 0)} 项排放源"),
+        )
 
-        def note(what: str, count: int) -> Derivation:
-            return Derivation(f"Σ {what}", note=f"{count} 项排放源")
+    def add_total(key: str, parts: Sequence[str], label: str) -> None:
+        ledger.add(key, sum(ledger.value(k) for k in parts), T, label, _sum_derivation("", parts))
 
+    for p in result.periods:
         # C.1
-        for row_key, in_row in (
-            ("key", lambda g: g in KEY_GROUPS),
-            ("other", lambda g: g == "other"),
-        ):
-            parts = []
+        for row, name in (("key", "重点行业"), ("other", "其他行业")):
             for domain in DOMAINS:
-                key = f"c1.{period}.{row_key}.{domain}"
-                members = [s for s in rows if in_row(s.group) and s.domain == domain]
-                ledger.add(
-                    key,
-                    sum(s.co2e for s in members),
-                    T,
-                    f"{period} {'重点行业' if row_key == 'key' else '其他行业'}{DOMAIN_LABELS[domain]}",
-                    note(
-                        f"{'重点行业' if row_key == 'key' else '其他行业'}{DOMAIN_LABELS[domain]}排放",
-                        len(members),
-                    ),
+                add_sum(
+                    f"c1.{p}.{row}.{domain}",
+                    (p, "c1", row, domain),
+                    f"{p} {name}{DOMAIN_LABELS[domain]}",
+                    f"{name}{DOMAIN_LABELS[domain]}排放",
                 )
-                parts.append(key)
-            ledger.add(
-                f"c1.{period}.{row_key}.subtotal",
-                sum(ledger.value(p) for p in parts),
-                T,
-                f"{period} {'重点行业' if row_key == 'key' else '其他行业'}小计",
-                _sum_derivation("小计", parts),
+            add_total(
+                f"c1.{p}.{row}.subtotal", [f"c1.{p}.{row}.{d}" for d in DOMAINS], f"{p} {name}小计"
             )
         for domain in DOMAINS:
-            parts = [f"c1.{period}.key.{domain}", f"c1.{period}.other.{domain}"]
-            ledger.add(
-                f"c1.{period}.park.{domain}",
-                sum(ledger.value(p) for p in parts),
-                T,
-                f"{period} 产业园区{DOMAIN_LABELS[domain]}",
-                _sum_derivation("", parts),
+            add_total(
+                f"c1.{p}.park.{domain}",
+                [f"c1.{p}.key.{domain}", f"c1.{p}.other.{domain}"],
+                f"{p} 产业园区{DOMAIN_LABELS[domain]}",
             )
-        reductions = total(lambda s: s.domain == "reductions")
-        ledger.add(
-            f"c1.{period}.park.reductions",
-            reductions,
-            T,
-            f"{period} 产业园区减排量（AE削减）",
-            note("减排量", sum(1 for s in rows if s.domain == "reductions")),
+        add_sum(
+            f"c1.{p}.park.reductions", (p, "reductions"), f"{p} 产业园区减排量（AE削减）", "减排量"
         )
-        park_total = eq.total_emissions(
-            *(Quantity(ledger.value(f"c1.{period}.park.{d}"), T) for d in DOMAINS),
-            Quantity(reductions, T),
-        )
+        c1_parts = tuple(f"c1.{p}.park.{d}" for d in (*DOMAINS, "reductions"))
+        energy, process, waste, reductions = (Quantity(ledger.value(k), T) for k in c1_parts)
+        total = eq.total_emissions(energy, process, waste, reductions)
         ledger.add(
-            f"c1.{period}.park.total",
-            float(park_total.to(T).magnitude),
+            f"c1.{p}.park.total",
+            float(total.to(T).magnitude),
             T,
-            f"{period} 产业园区温室气体排放总计",
-            Derivation(
-                "{%s} + {%s} + {%s} − {%s}"
-                % tuple(f"c1.{period}.park.{d}" for d in (*DOMAINS, "reductions")),
-                parts=tuple(f"c1.{period}.park.{d}" for d in (*DOMAINS, "reductions")),
-            ),
+            f"{p} 产业园区温室气体排放总计",
+            _total_derivation(c1_parts),
         )
         # C.2
-        fossil = []
         for sector in SECTORS:
-            key = f"c2.{period}.energy.fossil.{sector}"
-            members = [s for s in rows if s.c2_row == f"energy.fossil.{sector}"]
-            ledger.add(
-                key,
-                sum(s.co2e for s in members),
-                T,
-                f"{period} 化石燃料 {SECTOR_LABELS[sector]}",
-                note(f"{SECTOR_LABELS[sector]}化石燃料排放", len(members)),
+            label = SECTOR_LABELS[sector]
+            add_sum(
+                f"c2.{p}.energy.fossil.{sector}",
+                (p, "c2", f"energy.fossil.{sector}"),
+                f"{p} 化石燃料 {label}",
+                f"{label}化石燃料排放",
             )
-            fossil.append(key)
-        ledger.add(
-            f"c2.{period}.energy.fossil.subtotal",
-            sum(ledger.value(k) for k in fossil),
-            T,
-            f"{period} 化石燃料小计",
-            _sum_derivation("", fossil),
+        add_total(
+            f"c2.{p}.energy.fossil.subtotal",
+            [f"c2.{p}.energy.fossil.{x}" for x in SECTORS],
+            f"{p} 化石燃料小计",
         )
-        energy_parts = [f"c2.{period}.energy.fossil.subtotal"]
-        for row_key, label in (
-            ("biomass", "生物质燃烧"),
-            ("gas_fugitive", "天然气系统逃逸"),
-            ("electricity", "调入（出）电力间接排放"),
-        ):
-            key = f"c2.{period}.energy.{row_key}"
-            members = [s for s in rows if s.c2_row == f"energy.{row_key}"]
-            ledger.add(
-                key, sum(s.co2e for s in members), T, f"{period} {label}", note(label, len(members))
-            )
-            energy_parts.append(key)
-        ledger.add(
-            f"c2.{period}.energy.subtotal",
-            sum(ledger.value(k) for k in energy_parts),
-            T,
-            f"{period} 能源活动合计",
-            _sum_derivation("", energy_parts),
+        for row, label in ENERGY_ROWS.items():
+            add_sum(f"c2.{p}.energy.{row}", (p, "c2", f"energy.{row}"), f"{p} {label}", label)
+        add_total(
+            f"c2.{p}.energy.subtotal",
+            [f"c2.{p}.energy.{x}" for x in ("fossil.subtotal", *ENERGY_ROWS)],
+            f"{p} 能源活动合计",
         )
-        process = []
         for group in GROUPS:
-            key = f"c2.{period}.process.{group}"
-            members = [s for s in rows if s.c2_row == f"process.{group}"]
-            ledger.add(
-                key,
-                sum(s.co2e for s in members),
-                T,
-                f"{period} 工业生产过程 {GROUP_LABELS[group]}",
-                note(f"{GROUP_LABELS[group]}工业生产过程排放", len(members)),
+            label = GROUP_LABELS[group]
+            add_sum(
+                f"c2.{p}.process.{group}",
+                (p, "c2", f"process.{group}"),
+                f"{p} 工业生产过程 {label}",
+                f"{label}工业生产过程排放",
             )
-            process.append(key)
+        add_total(
+            f"c2.{p}.process.subtotal",
+            [f"c2.{p}.process.{g}" for g in GROUPS],
+            f"{p} 工业生产过程小计",
+        )
+        add_sum(
+            f"c2.{p}.waste.wastewater",
+            (p, "c2", "waste.wastewater"),
+            f"{p} 废水处理",
+            "废水处理排放",
+        )
+        add_sum(f"c2.{p}.reductions", (p, "reductions"), f"{p} 减排量（AE削减）", "减排量")
+        c2_parts = (
+            f"c2.{p}.energy.subtotal",
+            f"c2.{p}.process.subtotal",
+            f"c2.{p}.waste.wastewater",
+            f"c2.{p}.reductions",
+        )
+        energy, process, waste, reductions = (Quantity(ledger.value(k), T) for k in c2_parts)
+        total = eq.total_emissions(energy, process, waste, reductions)
         ledger.add(
-            f"c2.{period}.process.subtotal",
-            sum(ledger.value(k) for k in process),
+            f"c2.{p}.total",
+            float(total.to(T).magnitude),
             T,
-            f"{period} 工业生产过程小计",
-            _sum_derivation("", process),
-        )
-        waste = [s for s in rows if s.c2_row == "waste.wastewater"]
-        ledger.add(
-            f"c2.{period}.waste.wastewater",
-            sum(s.co2e for s in waste),
-            T,
-            f"{period} 废水处理",
-            note("废水处理排放", len(waste)),
-        )
-        ledger.add(
-            f"c2.{period}.reductions",
-            reductions,
-            T,
-            f"{period} 减排量（AE削减）",
-            note("减排量", sum(1 for s in rows if s.domain == "reductions")),
-        )
-        c2_total = eq.total_emissions(
-            Quantity(ledger.value(f"c2.{period}.energy.subtotal"), T),
-            Quantity(ledger.value(f"c2.{period}.process.subtotal"), T),
-            Quantity(ledger.value(f"c2.{period}.waste.wastewater"), T),
-            Quantity(reductions, T),
-        )
-        parts_c2 = (
-            f"c2.{period}.energy.subtotal",
-            f"c2.{period}.process.subtotal",
-            f"c2.{period}.waste.wastewater",
-            f"c2.{period}.reductions",
-        )
-        ledger.add(
-            f"c2.{period}.total",
-            float(c2_total.to(T).magnitude),
-            T,
-            f"{period} 总排放量",
-            Derivation("{%s} + {%s} + {%s} − {%s}" % parts_c2, parts=parts_c2),
+            f"{p} 总排放量",
+            _total_derivation(c2_parts),
         )
         # enterprises, industries, gases
         for enterprise in report.enterprises:
-            members = [s for s in rows if s.enterprise == enterprise.name]
-            ledger.add(
-                f"ent.{period}.{enterprise.name}",
-                sum(s.signed for s in members),
-                T,
-                f"{period} {enterprise.name} 温室气体排放量（扣除自身减排量）",
-                note(f"{enterprise.name}各排放源 − 减排量", len(members)),
+            add_sum(
+                f"ent.{p}.{enterprise.name}",
+                (p, "ent", enterprise.name),
+                f"{p} {enterprise.name} 温室气体排放量（扣除自身减排量）",
+                f"{enterprise.name}各排放源 − 减排量",
             )
         for industry in report.industries:
-            members = [s for s in rows if s.industry == industry.name]
-            ledger.add(
-                f"ind.{period}.{industry.name}",
-                sum(s.signed for s in members),
-                T,
-                f"{period} {industry.name} 温室气体排放量（扣除自身减排量）",
-                note(f"{industry.name}各排放源 − 减排量", len(members)),
+            add_sum(
+                f"ind.{p}.{industry.name}",
+                (p, "ind", industry.name),
+                f"{p} {industry.name} 温室气体排放量（扣除自身减排量）",
+                f"{industry.name}各排放源 − 减排量",
             )
-        gas_totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-        for s in rows:
-            if s.domain == "reductions":
-                continue
-            for gas, tonnes in s.gases.items():
-                gas_totals[gas][0] += tonnes
-        for gas in sorted(gas_totals, key=_gas_order):
+        for gas in sorted((g for q, g in gases if q == p), key=_gas_order):
             ledger.add(
-                f"gas.{period}.{gas}",
-                gas_totals[gas][0],
-                f"t{gas}" if gas != "CO2e" else T,
-                f"{period} {gas} 排放量（气体质量）",
+                f"gas.{p}.{gas}",
+                gases[(p, gas)],
+                GASES.get(gas, T),
+                f"{p} {gas} 排放量（气体质量）",
             )
 
 
@@ -1069,7 +1033,7 @@ def compute(
     errors = cross_check(report, locate)
     if errors:
         raise ReportErrors(errors)
-    groups = {i.name: i.group for i in report.industries}
+    groups: dict[str, str] = {i.name: i.group for i in report.industries}
     enterprise_industry = {e.name: e.industry for e in report.enterprises}
     defaults = _Defaults(library, report.factors, locate)
     results: list[SourceResult] = []

@@ -141,7 +141,8 @@ def resolve_fuels(
             )
         if not factor.verified:
             raise FactorError(
-                f"因子集 {set_name} 中 “{row.fuel}” 的{label}未经核实（UNVERIFIED），不能作为缺省值",
+                f"因子集 {set_name} 中 “{row.fuel}” 的{label}未经核实（UNVERIFIED），"
+                "不能作为缺省值",
                 f"请在本行给出 {name} 并注明来源",
                 locate((*where, name)),
             )
@@ -386,10 +387,9 @@ def _intensities(
         basis_units[name] = per
         unit = f"kgCO2/{per}"
         amounts: dict[str, pint.Quantity[Any]] = {}
-        for phase_key in ("existing", "proposed", "retired"):
-            phase = phases.get(phase_key)
-            if phase is not None and name in phase.basis:
-                amounts[phase_key] = Quantity(phase.basis[name].to(per), per)
+        for phase_key, phase_model in phases.items():
+            if name in phase_model.basis:
+                amounts[phase_key] = Quantity(phase_model.basis[name].to(per), per)
         for phase_key in ("existing", "proposed"):
             if phase_key not in amounts or amounts[phase_key].magnitude == 0:
                 continue
@@ -472,7 +472,8 @@ def _intensity_checks(
             near = closest(control.basis, list(basis_units))
             errors.append(
                 InputError(
-                    f"强度目标 “{control.name}” 的基准 “{control.basis}” 未在任何工程的 basis 中给出",
+                    f"强度目标 “{control.name}” 的基准 “{control.basis}”"
+                    "未在任何工程的 basis 中给出",
                     (f"是否为 {'、'.join(near)}？" if near else "")
                     + "basis 须为各工程 basis 下的名称，如 工业总产值",
                     locate((*where, "basis")),

@@ -354,7 +354,8 @@ def gas_of(quantity: pint.Quantity[Any]) -> str:
 
 def carbon_to_co2(carbon: pint.Quantity[Any]) -> pint.Quantity[Any]:
     """Mass of CO2 formed from a mass of carbon: ``carbon × 44/12`` (molar masses of CO2 and C)."""
-    return (carbon * CO2_PER_C).to_reduced_units()
+    co2: pint.Quantity[Any] = (carbon * CO2_PER_C).to_reduced_units()
+    return co2
 
 
 def as_gas(mass: pint.Quantity[Any], gas: str) -> pint.Quantity[Any]:

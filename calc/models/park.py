@@ -7,7 +7,8 @@ type is one model whose docstring gives the equation of guideline App. A it stan
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -247,7 +248,9 @@ AluminiumTechnology = Literal["点式下料预焙槽", "侧插阳极棒自焙槽
 MagnesiumProcess = Literal["原镁生产", "镁加工"]
 
 
-def _same_keys(production: dict[str, Amount], factors: dict[str, dict[str, Amount]]) -> None:
+def _same_keys(
+    production: Mapping[Any, Amount], factors: Mapping[str, Mapping[Any, Amount]]
+) -> None:
     for name, factor in factors.items():
         if set(factor) != set(production):
             missing = sorted(set(production) - set(factor))
@@ -265,7 +268,7 @@ class NitricAcid(Strict):
 
     @model_validator(mode="after")
     def technologies_match(self) -> NitricAcid:
-        _same_keys(dict(self.production), {"ef": dict(self.ef)})
+        _same_keys(self.production, {"ef": self.ef})
         return self
 
 
@@ -287,9 +290,7 @@ class Aluminium(Strict):
 
     @model_validator(mode="after")
     def technologies_match(self) -> Aluminium:
-        _same_keys(
-            dict(self.production), {"ef_cf4": dict(self.ef_cf4), "ef_c2f6": dict(self.ef_c2f6)}
-        )
+        _same_keys(self.production, {"ef_cf4": self.ef_cf4, "ef_c2f6": self.ef_c2f6})
         return self
 
 
@@ -302,7 +303,7 @@ class Magnesium(Strict):
 
     @model_validator(mode="after")
     def processes_match(self) -> Magnesium:
-        _same_keys(dict(self.production), {"ef": dict(self.ef)})
+        _same_keys(self.production, {"ef": self.ef})
         return self
 
 

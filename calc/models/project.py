@@ -19,7 +19,8 @@ ENERGY = dimensionality("GJ")
 
 
 class FuelRow(Strict):
-    """A row of table B.1, 燃料燃烧: CO2 = consumption × lhv × carbon_content × oxidation × 44/12."""
+    """A row of table B.1, 燃料燃烧:
+    CO2 = consumption × lhv × carbon_content × oxidation × 44/12."""
 
     name: Text
     fuel: Text
@@ -53,7 +54,8 @@ class ProcessRow(Strict):
         product = dimensionality(self.activity.unit) * dimensionality(self.factor.unit)
         if product != dimensionality("tCO2"):
             raise UnitError(
-                f"活动水平 “{self.activity.text}” 乘以排放因子 “{self.factor.text}” 得不到 CO2 的质量",
+                f"活动水平 “{self.activity.text}” 乘以排放因子 “{self.factor.text}”"
+                "得不到 CO2 的质量",
                 "排放因子的单位应为 tCO2/<活动水平的单位>，例如活动水平 2.4 t 配 1 tCO2/t；"
                 "表 B.1 只核算 CO2，其他气体不能写在这里",
             )
@@ -88,7 +90,7 @@ class Phase(Strict):
     @model_validator(mode="after")
     def row_names_are_unique(self) -> Phase:
         seen: set[str] = set()
-        for row in [*self.fuels, *self.processes, *self.electricity, *self.heat]:
+        for row in self.rows():
             if row.name in seen:
                 raise ValueError(
                     f"同一工程中名称 “{row.name}” 出现了两次；名称是核算表的行，也是台账的键。"
