@@ -215,12 +215,15 @@ def _problems(records: list[logging.LogRecord]) -> list[str]:
 
 
 def _check_fonts(document: weasyprint.Document) -> None:
-    families = {font.family.decode() if isinstance(font.family, bytes) else str(font.family)
-                for font in document.fonts.values()}
+    families = {
+        font.family.decode() if isinstance(font.family, bytes) else str(font.family)
+        for font in document.fonts.values()
+    }
     missing = [family for family in (BODY_FONT, HEADING_FONT) if family not in families]
     if missing:
         raise PrintError(
-            "PDF 未嵌入所需字体 " + "、".join(missing)
+            "PDF 未嵌入所需字体 "
+            + "、".join(missing)
             + f"（实际嵌入：{'、'.join(sorted(families)) or '无'}）；请安装 fonts-noto-cjk"
         )
 
@@ -283,9 +286,9 @@ def render_pdf(
     if pdf_a:
         options["pdf_variant"] = PDF_A_VARIANT
     with _capture_weasyprint() as log:
-        document = weasyprint.HTML(
-            string=source, base_url=base_url, url_fetcher=fetcher
-        ).render(font_config=font_config, **options)
+        document = weasyprint.HTML(string=source, base_url=base_url, url_fetcher=fetcher).render(
+            font_config=font_config, **options
+        )
         pdf = document.write_pdf(**options)
     if problems := _problems(log.records):
         raise PrintError("PDF 排版出现字体/字形或资源问题：" + "；".join(problems))
