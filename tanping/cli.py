@@ -37,6 +37,40 @@ def _cmd_ledger(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_new(args: argparse.Namespace) -> int:
+    from tanping.scaffold import new_report
+
+    folder = new_report(args.kind, args.dir, force=args.force)
+    print(f"已生成 {folder}：编辑 report.yml 与各章 Markdown，然后运行 `tanping check {folder}`")
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    import os
+
+    from mkdocs.exceptions import MkDocsException
+
+    from calc.pipeline import compute
+    from templates.publish import build_site, report_folders
+
+    config = Path(args.config)
+    content = config.parent / "content"
+    for folder in report_folders(content):
+        compute(folder, derive=False)  # every report is valid before anything is written
+    if args.no_pdf:
+        os.environ["TANPING_PDF"] = "0"
+    try:
+        site = build_site(config, Path(args.site_dir) if args.site_dir else None)
+    except MkDocsException as err:
+        print(f"tanping: 构建失败，上一次的成功输出保持不变：\n{err}", file=sys.stderr)
+        return EXIT_INPUT
+    pdfs = sorted(site.glob("*/*.pdf"))
+    print(f"站点：{site}（{len(pdfs)} 份 PDF）")
+    for pdf in pdfs:
+        print(f"  {pdf}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tanping", description="碳评：环评碳排放评价章节的文档即代码工具"
@@ -49,6 +83,16 @@ def build_parser() -> argparse.ArgumentParser:
     ledger.add_argument("dir", type=Path)
     ledger.add_argument("--json", action="store_true", help="以 JSON 输出")
     ledger.set_defaults(run=_cmd_ledger)
+    new = sub.add_parser("new", help="生成一份可直接构建的报告目录")
+    new.add_argument("--kind", choices=["project", "park"], required=True)
+    new.add_argument("dir", type=Path)
+    new.add_argument("--force", action="store_true", help="目录已存在时仍写入（不覆盖已有文件）")
+    new.set_defaults(run=_cmd_new)
+    build = sub.add_parser("build", help="构建站点与每份报告的 PDF（失败时保留上次输出）")
+    build.add_argument("--config", default="mkdocs.yml")
+    build.add_argument("--site-dir", default=None)
+    build.add_argument("--no-pdf", action="store_true", help="只构建站点")
+    build.set_defaults(run=_cmd_build)
     return parser
 
 

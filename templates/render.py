@@ -1,0 +1,369 @@
+"""Rendering a report's chapters: the Jinja environment, numbering, figures and derivations.
+
+A chapter is a Markdown file in the report folder (``01-项目概述.md`` …, ordered by name; the
+leading number is the chapter number). It is a Jinja template whose calls (``{{ fig("b2.overall")
+}}``, ``{{ table_b2() }}``) are methods of a :class:`ReportRenderer` bound to the computed report.
+The environment is strict: an undefined name or a failing call stops the build. Data strings
+are always escaped (autoescape) and never evaluated as templates.
+
+Two passes: the first renders every chapter to number tables, figures and derivations in document
+order; the second renders with those numbers known, so that cross-references (``{{ ref("b2") }}``)
+work forwards and across chapters. The same renderer serves the site (``mode="site"``: figures
+carry a hover card with their derivation and link to the 计算过程 page) and the print
+(``mode="print"``: figures refer to the numbered derivation appendix).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from calc.ledger import Derivation, Figure
+from calc.pipeline import Result
+from units.format import fixed, label, significant
+
+TEMPLATES = Path(__file__).parent
+APPENDIX_PAGE = "derivations"  # the 计算过程 page of every report in the site
+CHAPTER_FILE = re.compile(r"^(\d+)[-_ ]")
+
+
+def chapter_files(folder: Path) -> list[Path]:
+    """The chapter Markdown files of a report folder, in order."""
+    return sorted(p for p in folder.glob("*.md") if CHAPTER_FILE.match(p.name))
+
+
+def chapter_number(path: Path) -> int:
+    match = CHAPTER_FILE.match(path.name)
+    return int(match.group(1)) if match else 0
+
+
+class RenderError(Exception):
+    """A chapter that cannot be rendered (undefined name, failing macro); carries the file."""
+
+    def __init__(self, file: Path, line: int | None, message: str) -> None:
+        where = f"{file}:{line}" if line else str(file)
+        super().__init__(f"{where}：{message}")
+        self.file = file
+        self.line = line
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell: text (escaped unless Markup), spans, and whether it holds a number."""
+
+    content: Any
+    colspan: int = 1
+    rowspan: int = 1
+    num: bool = False
+    head: bool = False
+    css: str = ""
+
+
+@dataclass
+class Table:
+    id: str
+    caption: str
+    head: list[list[Cell]]
+    body: list[list[Cell]]
+    notes: list[str] = field(default_factory=list)
+    css: str = ""
+
+
+@dataclass
+class Numbering:
+    """Numbers of tables, figures and derivations in document order, from the first pass."""
+
+    tables: dict[str, str] = field(default_factory=dict)
+    figures: dict[str, str] = field(default_factory=dict)
+    pages: dict[str, str] = field(default_factory=dict)  # id -> chapter file stem
+    derivations: dict[str, int] = field(default_factory=dict)
+
+
+def _environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=loader or jinja2.FileSystemLoader(str(TEMPLATES / "html")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+_HTML = _environment()
+
+
+def render_template(name: str, **context: Any) -> Markup:
+    """One of the project's HTML templates (``templates/html``), as safe markup."""
+    return Markup(_HTML.get_template(name).render(**context))
+
+
+class ReportRenderer:
+    """The macros every chapter can call; subclasses add those of their report kind."""
+
+    kind = ""
+
+    def __init__(self, folder: Path, result: Result, *, mode: str = "site") -> None:
+        self.folder = Path(folder)
+        self.slug = self.folder.name
+        self.result = result
+        self.ledger = result.ledger
+        self.report = result.report
+        self.mode = mode
+        self.directory_urls = True  # the site's URL style (MkDocs use_directory_urls)
+        self.numbering = Numbering()
+        self._collecting = False
+        self._chapter = 0
+        self._page = ""
+        self._table_count = 0
+        self._figure_count = 0
+
+    # ---- the environment a chapter sees -----------------------------------------------------
+    def macros(self) -> dict[str, Callable[..., Any]]:
+        names = [n for n in dir(self) if not n.startswith("_") and n not in _NOT_MACROS]
+        return {n: getattr(self, n) for n in names if callable(getattr(self, n))}
+
+    def context(self) -> dict[str, Any]:
+        return {**self.macros(), "report": self.report, "ledger": self.ledger}
+
+    # ---- passes --------------------------------------------------------------------------------
+    def render_chapter(self, path: Path) -> str:
+        """One chapter's Markdown with every call evaluated."""
+        self._chapter = chapter_number(path)
+        self._page = path.stem
+        self._table_count = 0
+        self._figure_count = 0
+        env = jinja2.Environment(
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+        )
+        source = path.read_text(encoding="utf-8")
+        try:
+            template = env.from_string(source)
+            return template.render(**self.context())
+        except jinja2.TemplateSyntaxError as err:
+            raise RenderError(path, err.lineno, f"模板语法错误：{err.message}") from err
+        except jinja2.UndefinedError as err:
+            raise RenderError(path, _template_line(err), f"未定义的名称：{err.message}") from err
+        except RenderError:
+            raise
+        except Exception as err:  # a macro failed: name the chapter and line
+            raise RenderError(path, _template_line(err), f"{type(err).__name__}: {err}") from err
+
+    def collect(self, chapters: Iterable[Path]) -> None:
+        """First pass: number tables, figures and derivations in document order."""
+        self._collecting = True
+        try:
+            for path in chapters:
+                self.render_chapter(path)
+        finally:
+            self._collecting = False
+
+    # ---- numbering -----------------------------------------------------------------------------
+    def _number_table(self, table_id: str) -> str:
+        if self._collecting and table_id not in self.numbering.tables:
+            self._table_count += 1
+            self.numbering.tables[table_id] = f"{self._chapter}-{self._table_count}"
+            self.numbering.pages[table_id] = self._page
+        return self.numbering.tables.get(table_id, "?")
+
+    def _number_figure(self, figure_id: str) -> str:
+        if self._collecting and figure_id not in self.numbering.figures:
+            self._figure_count += 1
+            self.numbering.figures[figure_id] = f"{self._chapter}-{self._figure_count}"
+            self.numbering.pages[figure_id] = self._page
+        return self.numbering.figures.get(figure_id, "?")
+
+    def _number_derivation(self, key: str) -> int:
+        if key not in self.numbering.derivations:
+            self.numbering.derivations[key] = len(self.numbering.derivations) + 1
+        return self.numbering.derivations[key]
+
+    def ref(self, target: str) -> Markup:
+        """A cross-reference to a table or figure by id: ``表 2-3`` / ``图 2-1``, linked."""
+        if target in self.numbering.tables:
+            text = f"表 {self.numbering.tables[target]}"
+        elif target in self.numbering.figures:
+            text = f"图 {self.numbering.figures[target]}"
+        elif self._collecting:
+            return Markup("表 ?")
+        else:
+            raise KeyError(f"没有 id 为 “{target}” 的表或图")
+        return Markup('<a class="xref" href="{}">{}</a>').format(self._href(target), text)
+
+    def page_url(self, stem: str) -> str:
+        """The URL of another page of this report, relative to the current page."""
+        return f"../{stem}/" if self.directory_urls else f"{stem}.html"
+
+    def _href(self, anchor: str) -> str:
+        if self.mode == "print":
+            return f"#{anchor}"
+        page = self.numbering.pages.get(anchor, self._page)
+        return f"#{anchor}" if page == self._page else f"{self.page_url(page)}#{anchor}"
+
+    # ---- figures ---------------------------------------------------------------------------------
+    def figure(self, key: str) -> Figure:
+        if key not in self.ledger:
+            raise KeyError(f"台账中没有 “{key}”")
+        return self.ledger[key]
+
+    def value(self, key: str) -> float:
+        """The unrounded value of a ledger figure (for template logic, not for printing)."""
+        return self.figure(key).value
+
+    def fmt(self, key: str, decimals: int | None = None) -> str:
+        figure = self.figure(key)
+        if decimals is None:
+            return significant(figure.value) if figure.unit == "%" else fixed(figure.value, 2)
+        return fixed(figure.value, decimals)
+
+    def fig(
+        self,
+        key: str,
+        decimals: int | None = None,
+        *,
+        unit: bool = True,
+        scale: float = 1.0,
+        unit_label: str | None = None,
+    ) -> Markup:
+        """A ledger figure as printed: rounded, with its unit, and its derivation attached."""
+        figure = self.figure(key)
+        value = figure.value * scale
+        if decimals is None:
+            text = significant(value) if figure.unit == "%" else fixed(value, 2)
+        else:
+            text = fixed(value, decimals)
+        shown_unit = unit_label if unit_label is not None else figure.unit
+        suffix = "" if not unit else ("%" if shown_unit == "%" else f" {label(shown_unit)}")
+        return self._figure_markup(figure, text + suffix)
+
+    def _figure_markup(self, figure: Figure, text: str) -> Markup:
+        number = self._number_derivation(figure.key)
+        if self.mode == "print":
+            return Markup(
+                '<span class="fig" data-key="{}">{}</span><a class="deriv-ref" href="#d-{}">〔{}〕</a>'
+            ).format(figure.key, text, number, number)
+        card = self.derivation_text(figure)
+        return Markup(
+            '<a class="fig" data-key="{key}" href="{page}#d-{n}" title="{card}">{text}</a>'
+        ).format(key=figure.key, page=self.page_url(APPENDIX_PAGE), n=number, card=card, text=text)
+
+    def derivation_text(self, figure: Figure) -> str:
+        """The derivation as plain text (for the hover card)."""
+        d = figure.derivation
+        lines = [f"{figure.label}"]
+        if d is not None:
+            lines.append("公式：" + self._words(d.formula))
+            if d.substituted:
+                lines.append("代入：" + label(self._numbers(d.substituted)))
+            elif d.parts:
+                lines.append("代入：" + self._numbers(d.formula))
+            if d.note:
+                lines.append(d.note)
+            for factor in d.factors:
+                origin = "（缺省值）" if factor.default else ""
+                lines.append(f"{factor.parameter} {factor.value}{origin}：{factor.citation}")
+            for where in d.inputs:
+                lines.append(f"数据：{where}")
+        lines.append(
+            f"= {fixed(figure.value, 6).rstrip('0').rstrip('.')} {label(figure.unit)}（未修约）"
+        )
+        return "\n".join(lines)
+
+    _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+    def _words(self, text: str) -> str:
+        return self._PLACEHOLDER.sub(
+            lambda m: self.ledger[m.group(1)].label if m.group(1) in self.ledger else m.group(0),
+            text,
+        )
+
+    def _numbers(self, text: str) -> str:
+        def value(match: re.Match[str]) -> str:
+            key = match.group(1)
+            if key not in self.ledger:
+                return match.group(0)
+            figure = self.ledger[key]
+            shown = fixed(figure.value, 2) if figure.unit != "%" else significant(figure.value)
+            return f"{shown} {label(figure.unit)}"
+
+        return self._PLACEHOLDER.sub(value, text)
+
+    def derivations(self) -> Markup:
+        """The numbered derivation appendix (计算过程): every figure printed, in order."""
+        items = []
+        for key, number in sorted(self.numbering.derivations.items(), key=lambda kv: kv[1]):
+            figure = self.ledger[key]
+            d = figure.derivation or Derivation("")
+            items.append(
+                {
+                    "number": number,
+                    "key": key,
+                    "label": figure.label,
+                    "formula": self._words(d.formula),
+                    "substituted": label(
+                        self._numbers(d.substituted or (d.formula if d.parts else ""))
+                    ),
+                    "note": d.note,
+                    "factors": d.factors,
+                    "inputs": d.inputs,
+                    "value": fixed(figure.value, 6).rstrip("0").rstrip("."),
+                    "unit": label(figure.unit),
+                }
+            )
+        return render_template("derivations.html.jinja", items=items)
+
+    # ---- tables and figures ----------------------------------------------------------------------
+    def _table(self, table: Table) -> Markup:
+        number = self._number_table(table.id)
+        return render_template("table.html.jinja", table=table, number=number)
+
+    def _chart(self, figure_id: str, caption: str, svg: str) -> Markup:
+        number = self._number_figure(figure_id)
+        return render_template(
+            "figure.html.jinja", id=figure_id, number=number, caption=caption, svg=Markup(svg)
+        )
+
+    @staticmethod
+    def _sum_note(shown_parts: Sequence[str], shown_total: str) -> str | None:
+        """A note when the rounded parts of a table do not add up to its rounded total."""
+
+        def parse(text: str) -> float:
+            return float(text.replace(",", ""))
+
+        decimals = len(shown_total.partition(".")[2])
+        added = round(sum(parse(p) for p in shown_parts), decimals)
+        if abs(added - parse(shown_total)) > 10 ** (-decimals) / 2:
+            return "注：表中数值经四舍五入，分项之和与合计可能略有出入；合计由未修约的分项计算。"
+        return None
+
+
+_NOT_MACROS = {
+    "collect",
+    "render_chapter",
+    "macros",
+    "context",
+    "figure",
+    "derivation_text",
+}
+
+
+def _template_line(err: BaseException) -> int | None:
+    tb = err.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def escape_text(value: Any) -> Markup:
+    return escape(value)
