@@ -2,7 +2,8 @@
 
 Every function takes and returns pint quantities of the tanping registry (scalars or NumPy arrays,
 so that a pipeline can evaluate thousands of rows of one unit signature in one call). Units are
-carried through; a wrong unit raises ``pint.DimensionalityError`` rather than giving a number.
+carried through; a wrong unit raises ``pint.DimensionalityError`` (or ``units.UnitError`` where
+a gas species is involved) rather than giving a number.
 The only literal constants are definitions (44/12, in ``units.carbon_to_co2``).
 
 References
@@ -18,7 +19,7 @@ from typing import Any, cast
 
 import pint
 
-from units import as_gas, carbon_to_co2
+from units import as_gas, carbon_to_co2, gas_of
 
 Q = pint.Quantity[Any]
 
@@ -204,8 +205,9 @@ def steel_co2(
 def production_emission(production: Q, ef: Q) -> Q:
     """A gas emitted per unit of production (A.3): adipic and nitric acid N2O, HCFC-22 HFC-23,
     aluminium CF4 and C2F6, magnesium SF6: ``E = Σ production × EF``, per technology."""
-    emitted = production * ef
-    return cast(Q, emitted.to_reduced_units())
+    emitted = cast(Q, (production * ef).to_reduced_units())
+    gas_of(emitted)  # raises UnitError unless production × EF is the mass of a gas
+    return emitted
 
 
 def gas_use_emission(use: Q, ef: Q, gas: str) -> Q:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,90 @@ Key = str | int
 Path_ = tuple[Key, ...]
 
 
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+#: Scalar tags whose constructor is a plain function returning an immutable value.
+_ATOMS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float"))
+
+
 class _UniqueKeyLoader(yaml.CSafeLoader):
-    """PyYAML's C loader, refusing a key given twice in one mapping."""
+    """PyYAML's C loader, refusing a key given twice in one mapping.
+
+    The C parser composes the node tree; the data is then built from it by :meth:`_build`, a
+    direct walk that gives what PyYAML's generic constructor gives (same resolution, same
+    constructors, same errors) at a fraction of its per-node cost. Anything unusual (merge keys,
+    explicit tags, non-string keys, recursive aliases) goes through the generic constructor.
+    Scalars are resolved once per distinct text (a report repeats its keys and factors).
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._atoms: dict[tuple[str, str], Any] = {}
+        if not self.yaml_path_resolvers:
+            # Without path resolvers a tag depends on the node kind and text alone: resolve each
+            # distinct text once (the C parser calls ``resolve`` for every node it composes).
+            self.__dict__["resolve"] = lru_cache(maxsize=None)(super().resolve)
+
+    def get_single_data(self) -> Any:
+        node = self.get_single_node()
+        if node is None:
+            return None
+        try:
+            return self._build(node)
+        except RecursionError:
+            # a recursive alias (or absurd nesting): the generic constructor says what it says
+            self.constructed_objects = {}
+            self.recursive_objects = {}
+            self.state_generators = []
+            self.deep_construct = False
+            return self.construct_document(node)
+        finally:
+            self.constructed_objects = {}
+            self.recursive_objects = {}
+
+    def _build(self, node: yaml.Node) -> Any:
+        tag = node.tag
+        kind = node.__class__
+        if kind is yaml.ScalarNode:
+            if tag == _STR:
+                return node.value
+            if tag in _ATOMS:
+                key = (tag, node.value)
+                try:
+                    return self._atoms[key]
+                except KeyError:
+                    value = self._atoms[key] = self.yaml_constructors[tag](self, node)
+                    return value
+        elif kind is yaml.MappingNode and tag == _MAP:
+            return self._build_mapping(node)
+        elif kind is yaml.SequenceNode and tag == _SEQ:
+            return [self._build(child) for child in node.value]
+        return self.construct_object(node, deep=True)
+
+    def _build_mapping(self, node: yaml.MappingNode) -> dict[Any, Any]:
+        pairs = node.value
+        for key_node, _ in pairs:
+            if key_node.tag != _STR or key_node.__class__ is not yaml.ScalarNode:
+                return _construct_mapping(self, node)  # merge keys, numbers, tags: the general way
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in pairs:
+            key = key_node.value
+            if key in mapping:
+                raise _duplicate(key, key_node)
+            if value_node.__class__ is yaml.ScalarNode and value_node.tag == _STR:
+                mapping[key] = value_node.value
+            else:
+                mapping[key] = self._build(value_node)
+        return mapping
+
+
+def _duplicate(key: Any, key_node: yaml.Node) -> InputError:
+    return InputError(
+        f"键 “{key}” 在同一映射中出现了两次",
+        "删除或合并重复的键；YAML 只会保留最后一个，tanping 拒绝这种歧义",
+        Location(str(key_node.start_mark.name), key_node.start_mark.line + 1),
+    )
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -43,11 +126,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict
                 Location(str(key_node.start_mark.name), key_node.start_mark.line + 1),
             )
         if key in mapping:
-            raise InputError(
-                f"键 “{key}” 在同一映射中出现了两次",
-                "删除或合并重复的键；YAML 只会保留最后一个，tanping 拒绝这种歧义",
-                Location(str(key_node.start_mark.name), key_node.start_mark.line + 1),
-            )
+            raise _duplicate(key, key_node)
         mapping[key] = loader.construct_object(value_node, deep=True)
     return mapping
 
@@ -76,11 +155,13 @@ def parse_yaml_file(path: Path, *, display: str | None = None) -> Any:
         raise InputError(f"{name} 不是 UTF-8 编码", "请把文件另存为 UTF-8") from err
     try:
         loader = _UniqueKeyLoader(text)
-        loader.name = name  # type: ignore[attr-defined]
         try:
             return loader.get_single_data()
         finally:
             loader.dispose()
+    except InputError as err:  # a duplicate key: the C parser's marks do not carry the file name
+        line = err.location.line if err.location else None
+        raise InputError(err.problem, err.hint, Location(name, line)) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -139,6 +220,17 @@ class SourceMap:
             if prefix in self.owners:
                 file = self.owners[prefix]
         return file, local
+
+    def line_in(self, file: str, path: Sequence[Key]) -> int | None:
+        """The line of ``path`` within one file (the nearest existing parent if it is absent)."""
+        node = self._node(file)
+        line = None
+        for key in path:
+            if node is None:
+                break
+            node, key_line = _child(node, key)
+            line = key_line if key_line is not None else line
+        return line
 
     def locate(self, loc: Sequence[Key]) -> Location:
         """File, line and readable path of a field path of the merged data."""
@@ -207,7 +299,7 @@ def _merge(
             raise InputError(
                 f"“{_format_path(path)}” 在 {file} 中再次给出，与已读入的值冲突",
                 "同一个标量字段只能在一个文件中给出；列表和映射会被合并",
-                Location(file, None, _format_path(path)),
+                Location(file, sources.line_in(file, path), _format_path(path)),
             )
 
 

@@ -168,7 +168,10 @@ def period_key(year: int, scenario: str | None) -> str:
 
 def periods(report: ParkReport) -> list[str]:
     """History years, then each planning year under each scenario (baseline first)."""
-    scenarios = [report.baseline, *(s for s in report.scenarios if s != report.baseline)]
+    baseline = report.baseline
+    scenarios = (
+        [] if baseline is None else [baseline, *(s for s in report.scenarios if s != baseline)]
+    )
     return [str(y) for y in report.history] + [
         period_key(y, s) for y in report.planning for s in scenarios
     ]
@@ -704,9 +707,11 @@ def evaluate(
                     gwp_cache[gas] = gwp_factor(gas, report.gwp, library).value.quantity
                 except GwpError as err:
                     for member in members:
-                        errors.append(
-                            GwpError(err.problem, err.hint, locate(("sources", member.source)))
-                        )
+                        named = dict(member.constants).get("gas")
+                        where: tuple[Key, ...] = ("sources", member.source)
+                        if named is not None:  # the gas is a key of the row: point at it
+                            where = (*where, "process", "gases", named)
+                        errors.append(GwpError(err.problem, err.hint, locate(where)))
                     continue
             tonnes = np.asarray(result.to(GASES[gas]).magnitude, dtype=float)
             co2e = np.asarray((result.to(GASES[gas]) * gwp_cache[gas]).to(T).magnitude, dtype=float)

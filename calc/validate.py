@@ -162,5 +162,10 @@ def validate_report(data: Any, sources: SourceMap | None = None) -> ProjectRepor
         errors = []
         for detail in err.errors():
             problem, hint = translate(detail, model)
-            errors.append(InputError(problem, hint, locate(sources, detail["loc"])))
+            loc = tuple(detail["loc"])
+            cause = detail.get("ctx", {}).get("error")
+            field = getattr(cause, "field", None)
+            if field:  # a rule across fields names the field to fix
+                loc = (*loc, field)
+            errors.append(InputError(problem, hint, locate(sources, loc)))
         raise ReportErrors(errors) from None

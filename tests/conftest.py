@@ -2,10 +2,10 @@
 and the ``tanping`` command run in-process and as a real subprocess.
 
 The spec examples (``spec/project-example.yml``, ``spec/park-example.yml``) are the contract of
-spec/README.md: they are copied byte for byte, never edited. They are looked for in
-``tests/spec/`` (a vendored copy, if the repository keeps one) and then in ``/work/shared/spec``
-(or the folder named by ``TANPING_SPEC``); a missing example fails the tests that need it rather
-than skipping them.
+spec/README.md: they are copied byte for byte, never edited. They are read from the folder named
+by ``TANPING_SPEC``, else ``/work/shared/spec``, else the committed copies the site builds
+(``content/spec-project/report.yml``, ``content/spec-park/report.yml``); a missing example fails
+the tests that need it rather than skipping them.
 """
 
 from __future__ import annotations
@@ -29,21 +29,27 @@ PROJECT_EXAMPLE = "project-example.yml"
 PARK_EXAMPLE = "park-example.yml"
 
 
-def spec_dirs() -> list[Path]:
-    """Where the spec examples are looked for, first match wins."""
-    dirs = [REPO / "tests" / "spec"]
-    if os.environ.get("TANPING_SPEC"):
-        dirs.insert(0, Path(os.environ["TANPING_SPEC"]))
-    dirs.append(Path("/work/shared/spec"))
-    return dirs
+#: The committed copies the site builds (content/spec-*/report.yml), used where the shared spec
+#: folder is not mounted (a clean clone in CI); test_spec_figures checks they are unchanged.
+CONTENT_COPIES = {
+    PROJECT_EXAMPLE: REPO / "content" / "spec-project" / "report.yml",
+    PARK_EXAMPLE: REPO / "content" / "spec-park" / "report.yml",
+}
+
+
+def spec_candidates(name: str) -> list[Path]:
+    """Where a spec example is looked for, first match wins."""
+    folders = [Path(os.environ["TANPING_SPEC"])] if os.environ.get("TANPING_SPEC") else []
+    folders.append(Path("/work/shared/spec"))
+    return [folder / name for folder in folders] + [CONTENT_COPIES[name]]
 
 
 def spec_example(name: str) -> Path:
     """The path of a spec example file; fails (never skips) when it cannot be found."""
-    for folder in spec_dirs():
-        if (folder / name).is_file():
-            return folder / name
-    pytest.fail(f"spec example {name} not found in {[str(d) for d in spec_dirs()]}")
+    for path in spec_candidates(name):
+        if path.is_file():
+            return path
+    pytest.fail(f"spec example {name} not found in {[str(p) for p in spec_candidates(name)]}")
 
 
 def tanping_executable() -> Path:
@@ -181,5 +187,5 @@ def cli() -> Callable[[Sequence[str]], CliResult]:
 
 @pytest.fixture
 def tanping() -> Callable[..., CliResult]:
-    """Run the real ``.venv/bin/tanping`` in a subprocess: ``tanping(["ledger", folder, "--json"])``."""
+    """The real ``.venv/bin/tanping`` in a subprocess: ``tanping(["ledger", folder, "--json"])``."""
     return run_subprocess

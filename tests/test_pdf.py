@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
+import logging
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
+from templates import pdf as pdf_module
 from templates.pdf import PrintError, PrintMeta, build_html, render_pdf
 
 LONG_ROWS = 80
@@ -193,6 +198,29 @@ def test_meta_is_escaped() -> None:
     assert "建设单位" not in source  # empty parties are left off the cover
 
 
+def test_duplicate_heading_ids_are_renamed() -> None:
+    # Python-Markdown converts chapter by chapter: its toc ids repeat across chapters
+    chapters = [
+        '<h1 id="_1">甲</h1><h3 id="_2">丁</h3><p id="sec-1" data-id="_3">x</p>',
+        '<h1 id="_1">乙</h1><h2 id="_2">丙</h2><h2 id="_3">戊</h2>',
+    ]
+    source = build_html(META, chapters, created=CREATED)
+    assert '<h1 id="_1">甲</h1>' in source
+    assert '<h1 id="sec-2">乙</h1>' in source  # sec-1 is taken by the caller
+    assert '<h2 id="sec-3">丙</h2>' in source  # _2 is the h3 of the first chapter
+    assert '<a href="#sec-2">乙</a>' in source and '<a href="#sec-3">丙</a>' in source
+    assert '<a href="#_3">戊</a>' in source  # data-id is not an id
+
+
+def test_cjk_line_breaks_do_not_become_spaces() -> None:
+    chapters = [
+        "<h1>甲</h1>\n<p>核算结果见表，\n各装置 CO2\nemission 为\n2026 年。</p><pre>中\n文</pre>"
+    ]
+    source = build_html(META, chapters, created=CREATED)
+    assert "核算结果见表，各装置 CO2 emission 为2026 年。" in source
+    assert "<pre>中\n文</pre>" in source
+
+
 def test_no_chapters_is_an_error() -> None:
     with pytest.raises(PrintError):
         render_pdf(META, [])
@@ -216,18 +244,18 @@ def test_contents_footer_and_captions(pdf_file: Path) -> None:
     # the body is numbered from 1; the total counts the body pages
     body = pages[2:]
     total = len(body)
-    assert f"第 1 页 共 {total} 页" in body[0]
-    assert f"第 {total} 页 共 {total} 页" in body[-1]
+    # pdftotext drops the narrow spaces of "第 1 页 共 6 页"
+    for number, page in enumerate(body, 1):
+        assert re.search(rf"第\s*{number}\s*页\s*共\s*{total}\s*页", page), number
     assert re.search(r"^\s*1\s+项目概述", body[0], re.M)
     assert re.search(r"^\s*1\.1\s+规划概况", body[0], re.M)
     assert re.search(r"^\s*1\.2\.1\s+法律法规", body[0], re.M)
-    # contents page numbers are the body page numbers
-    chapter2 = next(
-        i
-        for i, page in enumerate(body, 1)
-        if "2    碳排放现状" in page or re.search(r"^\s*2\s+碳排放现状调查与核算", page, re.M)
-    )
-    assert re.search(rf"碳排放现状调查与核算\s*[. ]*\.\s*{chapter2}\s*$", toc, re.M)
+    # every contents entry gives the body page its heading is on
+    entries = re.findall(r"^\s*(\d+(?:\.\d+)?)\s+(\S+?)\s*(?:\.\s*)+(\d+)\s*$", toc, re.M)
+    assert len(entries) == 10
+    for number, title, page in entries:
+        heading = re.compile(rf"^\s*{re.escape(number)}\s+{re.escape(title)}", re.M)
+        assert heading.search(body[int(page) - 1]), (number, title, page)
     assert "表 2-2 现状年各装置二氧化碳排放量核算表" in text
     assert "表 1-1 评价范围与评价基准年" in text
     assert "图 3-1 规划各阶段碳排放量预测" in text
@@ -257,7 +285,8 @@ def test_fonts_embedded(pdf_file: Path) -> None:
     for row in rows:
         # name type encoding emb sub uni object ID
         assert re.search(r"\s(yes)\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+\s*$", row), row
-    names = " ".join(row.split()[0] for row in rows)
+    # WeasyPrint names the subsets after the Pango family: "ABCDEF+Noto-Serif-CJK-SC"
+    names = " ".join(row.split()[0] for row in rows).replace("-", "")
     assert "NotoSerifCJK" in names
     assert "NotoSansCJK" in names
 
@@ -272,7 +301,7 @@ def test_metadata_bookmarks_links_and_attachment(pdf_file: Path) -> None:
     assert info.subject == META.subtitle
     assert info["/Keywords"] == "碳排放评价, 规划环评, 减污降碳"
     assert info.creator == "tanping"
-    assert info["/CreationDate"] == info["/ModDate"] == "D:20261102083000+00'00"
+    assert info["/CreationDate"] == info["/ModDate"] == "D:20261102083000Z"
     assert reader.trailer["/Root"]["/Lang"] == "zh-CN"
     assert reader.attachments == {"ledger.json": [LEDGER]}
 
@@ -305,8 +334,54 @@ def test_metadata_bookmarks_links_and_attachment(pdf_file: Path) -> None:
 
 
 @pytest.mark.slow
+def test_no_weasyprint_warnings(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="weasyprint")
+    _render()
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
+
+
+@pytest.mark.slow
+@needs_poppler
+def test_appendix_heading(tmp_path: Path) -> None:
+    chapters = [
+        "<h1>概述</h1><p>正文。</p>",
+        '<h1 class="appendix">计算过程</h1><h2>排放量</h2><ol><li id="d-1">E = 1 + 2</li></ol>',
+    ]
+    path = tmp_path / "appendix.pdf"
+    path.write_bytes(render_pdf(META, chapters, created=CREATED))
+    pages = _pages(path)
+    assert re.search(r"附录A\s+计算过程\s*[. ]*\.\s*2\s*$", pages[1], re.M)
+    assert re.search(r"A\.1\s+排放量\s*[. ]*\.\s*2\s*$", pages[1], re.M)
+    assert re.search(r"^\s*附录A\s+计算过程", pages[3], re.M)
+    outline = PdfReader(path).outline
+    assert [item.title for item in outline if not isinstance(item, list)][-1] == "附录A 计算过程"
+
+
+@pytest.mark.slow
+def test_required_font_missing_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    # as if fontconfig had substituted another family for the body font
+    monkeypatch.setattr(pdf_module, "BODY_FONT", "Noto Serif CJK XX")
+    with pytest.raises(PrintError, match="未嵌入所需字体 Noto Serif CJK XX"):
+        render_pdf(META, ["<h1>概述</h1><p>正文。</p>"], created=CREATED)
+
+
+@pytest.mark.slow
 def test_reproducible_bytes(pdf_file: Path) -> None:
     assert _render() == pdf_file.read_bytes()
+    # another process, another hash seed (set/dict order of strings): same bytes
+    script = (
+        "import hashlib, sys; from tests.test_pdf import _render; "
+        "sys.stdout.write(hashlib.sha256(_render()).hexdigest())"
+    )
+    digest = subprocess.run(
+        [sys.executable, "-c", script],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "PYTHONHASHSEED": "4242"},
+    ).stdout
+    assert digest == hashlib.sha256(pdf_file.read_bytes()).hexdigest()
 
 
 @pytest.mark.slow
@@ -315,11 +390,11 @@ def test_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     chapters = ["<h1>概述</h1><p>正文。</p>"]
     reader = PdfReader(io.BytesIO(render_pdf(META, chapters)))
     assert reader.metadata is not None
-    assert reader.metadata["/CreationDate"] == "D:20260101000000+00'00"
+    assert reader.metadata["/CreationDate"] == "D:20260101000000Z"
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     reader = PdfReader(io.BytesIO(render_pdf(META, chapters)))
     assert reader.metadata is not None
-    assert reader.metadata["/ModDate"] == "D:20000101000000+00'00"
+    assert reader.metadata["/ModDate"] == "D:20000101000000Z"
 
 
 @pytest.mark.slow

@@ -54,10 +54,11 @@ class UnitError(ValueError):
     ``problem`` says what is wrong, ``hint`` how to fix it; both in Chinese, for the user.
     """
 
-    def __init__(self, problem: str, hint: str = "") -> None:
+    def __init__(self, problem: str, hint: str = "", *, field: str | None = None) -> None:
         super().__init__(problem + (f"；{hint}" if hint else ""))
         self.problem = problem
         self.hint = hint
+        self.field = field  # the field of a record the problem is in, where a rule spans fields
 
 
 #: Gas id as written in reports -> the unit of one tonne of it.
@@ -193,7 +194,7 @@ def parse_amount(value: object, *, bare_number: bool = False) -> Amount:
                 "请写作 “<数值> <单位>”，例如 “12000 MWh”；只有比例和计数可以不写单位",
             )
         if not math.isfinite(value):
-            raise UnitError(f"数值 {value} 不是有限数")
+            raise UnitError(f"数值 {value} 不是有限数", "请写出实际的数值")
         return Amount(float(value), "", str(value))
     if not isinstance(value, str):
         raise UnitError(
@@ -209,7 +210,7 @@ def parse_amount(value: object, *, bare_number: bool = False) -> Amount:
     number_text, unit_text = match.groups()
     magnitude = float(number_text.replace(",", ""))
     if not math.isfinite(magnitude):
-        raise UnitError(f"“{value}” 不是有限数")
+        raise UnitError(f"“{value}” 不是有限数", "请写出实际的数值，例如 “12000 MWh”")
     unit = _normalise_unit(unit_text)
     if unit == "" and not bare_number:
         raise UnitError(
@@ -326,6 +327,8 @@ def _hint_for(unit: str, expected: tuple[str, ...]) -> str:
         return "燃气体积请写作 Nm3 或 万Nm3（标准状况 0 ℃、101.325 kPa 下的体积）"
     if any("[normal_volume]" in w for w in wanted) and "[mass]" in got:
         return f"该处需要的是气体体积或与之配套的单位，例如 {examples}；气体燃料请以 万Nm3 计"
+    if not examples.strip("、"):
+        return "应为不带单位的比例或计数，例如 0.99、99 % 或 12"
     return f"应为{'或'.join(describe_unit(e) for e in expected)}，例如 {examples}"
 
 

@@ -41,12 +41,14 @@ class _FuelUse(Strict):
             raise UnitError(
                 f"amount “{self.amount.text}” 已是热量，不应再给低位发热量",
                 "删去 lhv，或把 amount 写成实物量（t、万Nm3）",
+                field="lhv",
             )
         if amount_dim * dimensionality(self.lhv.unit) != ENERGY:
             raise UnitError(
                 f"amount “{self.amount.text}” 与 lhv “{self.lhv.text}” 的单位不配套"
                 "（二者相乘应得到热量）",
                 "固体、液体燃料用 t 与 GJ/t；气体燃料用 万Nm3 与 GJ/万Nm3",
+                field="amount",
             )
         return self
 
@@ -160,8 +162,10 @@ class Wastewater(Strict):
         if self.ef is None and (self.bo is None or self.mcf is None):
             raise ValueError("请给出排放因子 ef（kgCH4/kgCOD），或同时给出 bo 与 mcf")
         if self.sludge.to("tCOD") > self.tow.to("tCOD"):
-            raise ValueError(
-                f"污泥去除的 COD（{self.sludge.text}）大于废水 COD 总量（{self.tow.text}）"
+            raise UnitError(
+                f"污泥去除的 COD（{self.sludge.text}）大于废水 COD 总量（{self.tow.text}）",
+                "sludge 是随污泥去除的 COD，不能超过 tow；检查两者的数值与单位",
+                field="sludge",
             )
         return self
 
@@ -548,6 +552,9 @@ class ParkReport(Strict):
         return self
 
     @property
-    def baseline(self) -> str:
-        """The baseline scenario: the id ``baseline`` if present, else the first listed."""
-        return "baseline" if "baseline" in self.scenarios else next(iter(self.scenarios))
+    def baseline(self) -> str | None:
+        """The baseline scenario: the id ``baseline`` if present, else the first listed; None for
+        a report without planning scenarios."""
+        if "baseline" in self.scenarios:
+            return "baseline"
+        return next(iter(self.scenarios), None)

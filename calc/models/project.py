@@ -38,6 +38,7 @@ class FuelRow(Strict):
                     f"消耗量 “{self.consumption.text}” 与低位发热量 “{self.lhv.text}” 的单位不配套"
                     "（二者相乘应得到热量）",
                     "固体、液体燃料的消耗量用 t、低位发热量用 GJ/t；气体燃料用 万Nm3 与 GJ/万Nm3",
+                    field="consumption",
                 )
         return self
 
@@ -58,6 +59,7 @@ class ProcessRow(Strict):
                 "得不到 CO2 的质量",
                 "排放因子的单位应为 tCO2/<活动水平的单位>，例如活动水平 2.4 t 配 1 tCO2/t；"
                 "表 B.1 只核算 CO2，其他气体不能写在这里",
+                field="factor",
             )
         return self
 
@@ -86,6 +88,17 @@ class Phase(Strict):
     electricity: list[ElectricityRow] = []
     heat: list[HeatRow] = []
     basis: dict[Text, Annotated[Amount, quantity()]] = {}
+
+    @field_validator("basis")
+    @classmethod
+    def basis_is_positive(cls, basis: dict[str, Amount]) -> dict[str, Amount]:
+        for name, amount in basis.items():
+            if amount.magnitude <= 0:
+                raise UnitError(
+                    f"核算基准 “{name}: {amount.text}” 须大于 0",
+                    "碳排放强度以该基准为分母；没有该基准时删去这一项",
+                )
+        return basis
 
     @model_validator(mode="after")
     def row_names_are_unique(self) -> Phase:
@@ -121,6 +134,16 @@ class Controls(Strict):
     district_total: Annotated[Amount, quantity("tCO2", "tCO2/a")] | None = None
     park_total: Annotated[Amount, quantity("tCO2", "tCO2/a")] | None = None
     intensity: list[IntensityControl] = []
+
+    @field_validator("district_total", "park_total")
+    @classmethod
+    def total_target_is_positive(cls, target: Amount | None) -> Amount | None:
+        if target is not None and target.magnitude <= 0:
+            raise UnitError(
+                f"总量目标 “{target.text}” 须大于 0",
+                "没有总量管控目标时删去该字段，第 8.1 节将注明未作定量分析",
+            )
+        return target
 
 
 class Measure(Strict):
