@@ -26,7 +26,7 @@ import pint
 from calc import equations as eq
 from calc.catalogues import closest
 from calc.errors import FactorError, GwpError, InputError, Location, ReportErrors
-from calc.factors import FactorLibrary
+from calc.factors import FactorLibrary, require_fuel_set
 from calc.gwp import gwp_factor
 from calc.ledger import Derivation, FactorUse, Ledger
 from calc.loader import Key, SourceMap
@@ -1029,12 +1029,7 @@ def compute(
 ) -> ParkResult:
     """Run every stage; :class:`ReportErrors` listing every problem found otherwise."""
     del sources, derive
-    if library.resolve(report.factors) not in library.sets():
-        raise InputError(
-            f"因子集 “{report.factors}” 不存在",
-            f"可选：cn-default、{'、'.join(library.sets())}",
-            locate(("factors",)),
-        )
+    require_fuel_set(library, report.factors, locate(("factors",)))
     errors = cross_check(report, locate)
     if errors:
         raise ReportErrors(errors)

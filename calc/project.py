@@ -18,7 +18,7 @@ import pint
 from calc import equations as eq
 from calc.catalogues import IndustryRow, closest, industry_units
 from calc.errors import FactorError, InputError, Location, ReportErrors
-from calc.factors import FactorLibrary
+from calc.factors import FactorLibrary, require_fuel_set
 from calc.ledger import Derivation, FactorUse, Ledger
 from calc.loader import Key
 from calc.models.project import (
@@ -514,12 +514,7 @@ def _intensity_checks(
 
 def compute(report: ProjectReport, library: FactorLibrary, locate: Locate) -> ProjectResult:
     """Run the whole pipeline; :class:`ReportErrors` with every problem found otherwise."""
-    if library.resolve(report.factors) not in library.sets():
-        raise InputError(
-            f"因子集 “{report.factors}” 不存在",
-            f"可选：cn-default、{'、'.join(library.sets())}",
-            locate(("factors",)),
-        )
+    require_fuel_set(library, report.factors, locate(("factors",)))
     errors: list[InputError] = []
     industry, industry_errors = check_industry(report, locate)
     errors += industry_errors

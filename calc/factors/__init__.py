@@ -31,6 +31,7 @@ from functools import cache
 from pathlib import Path
 
 import units
+from calc.errors import InputError, Location
 
 __all__ = [
     "ALIASES",
@@ -195,6 +196,10 @@ class FactorLibrary:
         """The set ids present, sorted (aliases not included)."""
         return sorted({factor.set for factor in self._rows})
 
+    def fuel_sets(self) -> list[str]:
+        """The sets a report's ``factors:`` may name: those with fuel parameters (lhv)."""
+        return sorted({f.set for f in self._rows if f.parameter == "lhv"})
+
     def rows(self, set: str | None = None) -> list[Factor]:
         """All factors in file order, or those of one set (``set`` may be an alias)."""
         if set is None:
@@ -215,3 +220,14 @@ def _default_library() -> FactorLibrary:
     for path in sorted(DATA_DIR.glob("*.csv")):
         rows.extend(load_csv(path))
     return FactorLibrary(rows)
+
+
+def require_fuel_set(library: FactorLibrary, name: str, location: Location) -> None:
+    """Refuse a report's ``factors:`` that names no set of fuel parameters."""
+    if library.resolve(name) in library.fuel_sets():
+        return
+    raise InputError(
+        f"因子集 “{name}” 不存在",
+        f"可选：cn-default（即 {library.resolve('cn-default')}）、{'、'.join(library.fuel_sets())}",
+        location,
+    )
