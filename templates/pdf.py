@@ -24,12 +24,15 @@ import logging
 import os
 import re
 import threading
+import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import pydyf
 import weasyprint
 from markupsafe import Markup
 from weasyprint.text.fonts import FontConfiguration
@@ -74,8 +77,8 @@ class TocEntry:
 # ------------------------------------------------------------------ HTML preparation
 
 _HEADING_RE = re.compile(r"<h([1-6])\b([^>]*)>(.*?)</h\1\s*>", re.S | re.I)
-_ID_RE = re.compile(r"""\bid\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
-_CLASS_RE = re.compile(r"""\bclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+_ID_RE = re.compile(r"""(?<![\w-])id\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+_CLASS_RE = re.compile(r"""(?<![\w-])class\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 _HEADERLINK_RE = re.compile(r"<a\b[^>]*\bclass=\"headerlink\"[^>]*>.*?</a>", re.S | re.I)
 _TAG_RE = re.compile(r"<[^>]+>")
 # A caption paragraph ("表 2-1 …") directly followed by a table becomes a <figure class="table">.
@@ -84,6 +87,8 @@ _TABLE_CAPTION_RE = re.compile(
     r"(?:(?!</p>).)*?)</p>\s*(?P<table><table\b.*?</table>)",
     re.S,
 )
+_PRE_RE = re.compile(r"(<pre\b.*?</pre\s*>)", re.S | re.I)
+_SEGMENT_BREAK_RE = re.compile(r"(?<=(\S))[ \t]*\n\s*(?=(\S))")
 _SVG_OPEN_RE = re.compile(r"<svg\b[^>]*?(?<!/)>", re.I)
 _SVG_STYLE = f'<style>text, tspan {{ font-family: "{HEADING_FONT}"; }}</style>'
 
@@ -100,40 +105,84 @@ def _plain_text(fragment: str) -> str:
     return " ".join(html.unescape(text).split())
 
 
+def _is_wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F") and not (
+        "\uac00" <= char <= "\ud7af"  # Hangul keeps its spaces
+    )
+
+
+def _drop_cjk_segment_breaks(fragment: str) -> str:
+    """Remove source line breaks next to Chinese characters (CSS Text 3, segment breaks).
+
+    Python-Markdown keeps the line breaks of the source paragraph; WeasyPrint turns each into a
+    space, which shows as a gap between two Chinese characters ("，\n各装置" -> "， 各装置").
+    """
+
+    def join(match: re.Match[str]) -> str:
+        before, after = match.group(1), match.group(2)
+        return "" if _is_wide(before) or _is_wide(after) else " "
+
+    parts = _PRE_RE.split(fragment)
+    return "".join(
+        part if i % 2 else _SEGMENT_BREAK_RE.sub(join, part) for i, part in enumerate(parts)
+    )
+
+
 def _prepare(chapters: list[str]) -> tuple[list[str], list[TocEntry]]:
     """Give every h1/h2 an id, collect the contents, normalise tables and inline SVG."""
     toc: list[TocEntry] = []
-    used_ids: set[str] = set()
-    for chapter in chapters:
-        for match in _HEADING_RE.finditer(chapter):
-            if (found := _attr(_ID_RE, match.group(2))) is not None:
-                used_ids.add(found)
+    # Every id in the fragments, so that generated ids never collide with the caller's.
+    all_ids = Counter(
+        next(group for group in match.groups() if group is not None)
+        for chapter in chapters
+        for match in _ID_RE.finditer(chapter)
+    )
+    heading_id_count = Counter(
+        anchor
+        for chapter in chapters
+        for match in _HEADING_RE.finditer(chapter)
+        if (anchor := _attr(_ID_RE, match.group(2))) is not None
+    )
+    other_ids = set(all_ids - heading_id_count)  # ids on elements that are not headings
+    taken = set(all_ids)
+    heading_ids: set[str] = set()
     counter = 0
     in_appendix = False
 
+    def fresh_id() -> str:
+        nonlocal counter
+        while True:
+            counter += 1
+            if (candidate := f"sec-{counter}") not in taken:
+                taken.add(candidate)
+                return candidate
+
     def heading(match: re.Match[str]) -> str:
-        nonlocal counter, in_appendix
+        nonlocal in_appendix
         level = int(match.group(1))
         attrs, inner = match.group(2), match.group(3)
-        if level > 2:
-            return match.group(0)
         if level == 1:
             in_appendix = "appendix" in (_attr(_CLASS_RE, attrs) or "").split()
         anchor = _attr(_ID_RE, attrs)
         if anchor is None:
-            counter += 1
-            anchor = f"sec-{counter}"
-            while anchor in used_ids:
-                counter += 1
-                anchor = f"sec-{counter}"
-            used_ids.add(anchor)
+            if level > 2:
+                return match.group(0)
+            anchor = fresh_id()
             attrs = f'{attrs} id="{anchor}"'
+        elif anchor in heading_ids or anchor in other_ids:
+            # Chapters are converted one by one, so Markdown's toc ids ("_1") repeat; a
+            # repeated id would send the contents entry and its page number to the wrong place.
+            anchor = fresh_id()
+            attrs = _ID_RE.sub(f'id="{anchor}"', attrs, count=1)
+        heading_ids.add(anchor)
+        if level > 2:
+            return f"<h{level}{attrs}>{inner}</h{level}>"
         toc.append(TocEntry(level, anchor, _plain_text(inner), in_appendix))
         return f"<h{level}{attrs}>{inner}</h{level}>"
 
     prepared = []
     for chapter in chapters:
-        chapter = _HEADING_RE.sub(heading, chapter)
+        chapter = _HEADING_RE.sub(heading, _drop_cjk_segment_breaks(chapter))
         chapter = _TABLE_CAPTION_RE.sub(
             lambda m: (
                 f'<figure class="table"><figcaption>{m.group("caption").strip()}</figcaption>'
@@ -203,15 +252,32 @@ def _capture_weasyprint() -> Iterator[_Collector]:
 
 
 def _problems(records: list[logging.LogRecord]) -> list[str]:
+    """Chinese descriptions of the records that make the PDF unfit for filing."""
     problems = []
     for record in records:
         if record.name == "weasyprint.progress" or record.levelno < logging.WARNING:
             continue
         message = record.getMessage()
-        if record.levelno >= logging.ERROR or any(w in message.lower() for w in _FONT_WORDS):
-            if message not in problems:
-                problems.append(message)
+        lowered = message.lower()
+        if ".notdef" in lowered or "glyph" in lowered:
+            problem = f"缺少字形（已安装字体均不含该字符）：{message}"
+        elif any(word in lowered for word in _FONT_WORDS):
+            problem = f"字体问题：{message}"
+        elif record.levelno >= logging.ERROR:
+            problem = f"资源无法加载：{message}"
+        else:
+            continue
+        if problem not in problems:
+            problems.append(problem)
     return problems
+
+
+def _dedupe_associated_files(_document: weasyprint.Document, pdf: pydyf.PDF) -> None:
+    """WeasyPrint 70 lists each PDF/A-3 attachment twice in the catalog's /AF array."""
+    files = pdf.catalog.get("AF")
+    if files:
+        unique = list(dict.fromkeys(files))
+        pdf.catalog["AF"] = pydyf.Array(unique)
 
 
 def _check_fonts(document: weasyprint.Document) -> None:
@@ -289,9 +355,9 @@ def render_pdf(
         document = weasyprint.HTML(string=source, base_url=base_url, url_fetcher=fetcher).render(
             font_config=font_config, **options
         )
-        pdf = document.write_pdf(**options)
+        pdf = document.write_pdf(finisher=_dedupe_associated_files, **options)
     if problems := _problems(log.records):
-        raise PrintError("PDF 排版出现字体/字形或资源问题：" + "；".join(problems))
+        raise PrintError("无法生成可报送的 PDF：" + "；".join(problems))
     _check_fonts(document)
     assert isinstance(pdf, bytes)
     return pdf
