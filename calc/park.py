@@ -154,6 +154,7 @@ class ParkResult:
     sources: list[SourceResult]
     groups: dict[str, str]  # industry -> group
     locate: Locate | None = None
+    analysis: Any = None  # calc.park_analysis.ParkAnalysis, set by calc.pipeline.compute
 
     def period_sources(self, period: str) -> list[SourceResult]:
         return [s for s in self.sources if s.period == period]
@@ -1029,7 +1030,9 @@ def compute(
 ) -> ParkResult:
     """Run every stage; :class:`ReportErrors` listing every problem found otherwise."""
     del sources, derive
-    require_fuel_set(library, report.factors, locate(("factors",)))
+    if library.resolve(report.factors) not in library.fuel_sets():
+        # raises; the line is looked up only now (locating composes the whole YAML file)
+        require_fuel_set(library, report.factors, locate(("factors",)))
     errors = cross_check(report, locate)
     if errors:
         raise ReportErrors(errors)

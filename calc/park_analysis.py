@@ -107,8 +107,8 @@ def gas_category(gas: str) -> str:
 
 
 def gas_label(gas: str) -> str:
-    """A gas as printed in a member row: ``CHF3`` is HFC-23 (trifluoromethane)."""
-    return "HFC-23（CHF₃）" if gas == "CHF3" else gas
+    """A gas as printed in a member row: HFC-23 is trifluoromethane, CHF3."""
+    return "HFC-23（CHF₃）" if gas in ("CHF3", "HFC-23") else gas
 
 
 # ---- results -------------------------------------------------------------------------------------
@@ -239,8 +239,11 @@ def history_periods(report: ParkReport) -> list[str]:
 
 
 def scenario_order(report: ParkReport) -> list[str]:
-    """The baseline first, then the other scenarios as declared."""
-    return [report.baseline, *(s for s in report.scenarios if s != report.baseline)]
+    """The baseline first, then the other scenarios as declared (none without planning)."""
+    baseline = report.baseline
+    if baseline is None:
+        return []
+    return [baseline, *(s for s in report.scenarios if s != baseline)]
 
 
 def controls(report: ParkReport) -> list[str]:
@@ -614,6 +617,7 @@ def reduction_potential(result: ParkResult) -> None:
     ledger = result.ledger
     report = result.report
     for year in report.planning:
+        assert report.baseline is not None  # planning years come with scenarios
         baseline = period_key(year, report.baseline)
         for scenario in controls(report):
             p = period_key(year, scenario)

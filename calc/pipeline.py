@@ -10,6 +10,7 @@ from calc.errors import Location
 from calc.factors import FactorLibrary
 from calc.loader import Key, SourceMap, read_report
 from calc.models.park import ParkReport
+from calc.park_analysis import analyse
 from calc.validate import validate_report
 
 Result = project.ProjectResult | park.ParkResult
@@ -32,7 +33,9 @@ def compute(
         return sources.locate(loc)
 
     if isinstance(report, ParkReport):
-        return park.compute(report, library, locate, sources=sources, derive=derive)
+        result = park.compute(report, library, locate, sources=sources, derive=derive)
+        result.analysis = analyse(result, library, Path(folder))
+        return result
     return project.compute(report, library, locate)
 
 
