@@ -304,12 +304,25 @@ _ENV = jinja2.Environment(
 )
 
 
-def build_html(meta: PrintMeta, chapters: list[str], *, created: dt.datetime) -> str:
-    """The complete HTML document that is printed (exposed for inspection and tests)."""
+def build_html(
+    meta: PrintMeta,
+    chapters: list[str],
+    *,
+    created: dt.datetime,
+    numbers: list[int | None] | None = None,
+) -> str:
+    """The complete HTML document that is printed (exposed for inspection and tests).
+
+    ``numbers`` gives each chapter its own number (a park chapter set starts at 5, as the
+    guideline's sections do; None continues the count); by default chapters count from 1.
+    """
     prepared, toc = _prepare(chapters)
+    starts = [None if n is None else n - 1 for n in numbers] if numbers else [None] * len(prepared)
     return _ENV.get_template("document.html.jinja").render(
         meta=meta,
-        chapters=[Markup(chapter) for chapter in prepared],
+        chapters=[
+            (Markup(chapter), start) for chapter, start in zip(prepared, starts, strict=True)
+        ],
         toc=toc,
         created=_utc(created).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
@@ -323,12 +336,15 @@ def render_pdf(
     created: dt.datetime | None = None,
     pdf_a: bool = False,
     base_url: str | None = None,
+    numbers: list[int | None] | None = None,
 ) -> bytes:
-    """Render the chapters as one A4 PDF; raise :class:`PrintError` on font/glyph problems."""
+    """Render the chapters as one A4 PDF; raise :class:`PrintError` on font/glyph problems.
+
+    ``numbers``: the chapter number of each chapter (see :func:`build_html`)."""
     if not chapters:
         raise PrintError("没有可打印的章节")
     moment = _utc(created if created is not None else _default_created())
-    source = build_html(meta, chapters, created=moment)
+    source = build_html(meta, chapters, created=moment, numbers=numbers)
     fetcher = URLFetcher(allowed_protocols=ALLOWED_PROTOCOLS)
     font_config = FontConfiguration()
     stylesheet = weasyprint.CSS(
