@@ -15,6 +15,7 @@ carry a hover card with their derivation and link to the 计算过程 page) and 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -143,6 +144,7 @@ class ReportRenderer:
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
+            finalize=markdown_safe,
         )
         source = path.read_text(encoding="utf-8")
         try:
@@ -248,12 +250,44 @@ class ReportRenderer:
         number = self._number_derivation(figure.key)
         if self.mode == "print":
             return Markup(
-                '<span class="fig" data-key="{}">{}</span><a class="deriv-ref" href="#d-{}">〔{}〕</a>'
+                '<span class="fig" data-key="{}">{}</span>'
+                '<a class="deriv-ref" href="#d-{}">〔{}〕</a>'
             ).format(figure.key, text, number, number)
-        card = self.derivation_text(figure)
+        # The site: a link to the numbered derivation on the 计算过程 page, carrying the card's
+        # content as JSON in a data attribute (escaped here, shown with textContent by
+        # assets/tanping.js, so data strings are never markup). The hover/focus card is built
+        # by that script; without JavaScript the link still leads to the derivation.
+        card = json.dumps(self._card(figure, number), ensure_ascii=False, separators=(",", ":"))
         return Markup(
-            '<a class="fig" data-key="{key}" href="{page}#d-{n}" title="{card}">{text}</a>'
+            '<a class="fig" data-key="{key}" data-card="{card}" href="{page}#d-{n}">{text}</a>'
         ).format(key=figure.key, page=self.page_url(APPENDIX_PAGE), n=number, card=card, text=text)
+
+    def _card(self, figure: Figure, number: int) -> dict[str, Any]:
+        """The hover card of a figure: formula, substituted values, factor sources, inputs."""
+        d = figure.derivation
+        card: dict[str, Any] = {"n": number, "label": figure.label, "key": figure.key}
+        if d is not None:
+            card["formula"] = self._words(d.formula)
+            substituted = d.substituted or (d.formula if d.parts else "")
+            if substituted:
+                card["subst"] = label(self._numbers(substituted))
+            if d.note:
+                card["note"] = d.note
+            if d.factors:
+                card["factors"] = [
+                    {
+                        "p": f.parameter,
+                        "v": f.value,
+                        "src": f.citation,
+                        **({"grade": f.grade} if f.grade else {}),
+                        **({"default": True} if f.default else {}),
+                    }
+                    for f in d.factors
+                ]
+            if d.inputs:
+                card["inputs"] = list(d.inputs)
+        card["value"] = f"{fixed(figure.value, 6).rstrip('0').rstrip('.')} {label(figure.unit)}"
+        return card
 
     def derivation_text(self, figure: Figure) -> str:
         """The derivation as plain text (for the hover card)."""
@@ -367,3 +401,17 @@ def _template_line(err: BaseException) -> int | None:
 
 def escape_text(value: Any) -> Markup:
     return escape(value)
+
+
+# Characters that Markdown would act on (links, emphasis, code, tables, escapes) as HTML
+# entities: the escaped text reads the same, but Markdown treats it as plain text.
+_MARKDOWN_ACTIVE = str.maketrans({c: f"&#{ord(c)};" for c in "[]*_`\\|~"})
+
+
+def markdown_safe(value: Any) -> Any:
+    """Jinja ``finalize`` of a chapter: a data string printed with ``{{ … }}`` is HTML-escaped
+    (autoescape) *and* made inert for Markdown, so ``[x](javascript:…)`` or ``*`` in a name
+    stays text. Markup from the project's own macros passes unchanged."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return Markup(str(escape(value)).translate(_MARKDOWN_ACTIVE))
+    return value
