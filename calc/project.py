@@ -284,12 +284,18 @@ def check_industry(report: ProjectReport, locate: Locate) -> tuple[IndustryRow, 
                     InputError(
                         f"核算基准 “{name}: {amount.text}” 与行业 “{row.name}” 的碳排放强度单位"
                         f"（{labels}）不相符",
-                        f"表 A.1 规定该行业的强度单位为 {labels}；基准应以相应单位计"
-                        "（如工业总产值以 万元 计）",
+                        f"表 A.1 规定该行业的强度单位为 {labels}；基准应以其分母的单位计"
+                        f"（{_denominator_examples(machine)}）",
                         locate((phase_key, "basis", name)),
                     )
                 )
     return row, errors
+
+
+def _denominator_examples(units: list[str | None]) -> str:
+    """``kgCO2/GJ`` -> ``如 … GJ``: what a basis of the industry is written in."""
+    denominators = [u.partition("/")[2] for u in units if u]
+    return "如 " + "、".join(f"“<数值> {d}”" for d in denominators)
 
 
 def summarise(
