@@ -1,13 +1,19 @@
 # tanping: two commands on a fresh Debian machine: `make build`, then `make test`.
+#   make build      Debian packages (scripts/system-deps.sh), .venv, the site and one PDF per report
+#   make test       ruff check, ruff format --check, mypy calc units, pytest (browser tests included)
+#   make site       the site only (no PDFs), quicker while writing
+#   make properdocs a strict smoke build under ProperDocs, the maintained fork of MkDocs, in its
+#                   own venv (.venv-properdocs); part of .ci/run
 PY      := .venv/bin/python
 VENV_OK := .venv/.installed
 
-.PHONY: build site test lint typecheck unit bench clean system-deps
+.PHONY: build site test lint typecheck unit bench clean system-deps properdocs
 
 build: $(VENV_OK) ## site + one PDF per report
 	$(PY) -m tanping build
 
-site: build
+site: $(VENV_OK)
+	$(PY) -m tanping build --no-pdf
 
 $(VENV_OK): pyproject.toml scripts/system-deps.sh
 	bash scripts/system-deps.sh
@@ -26,13 +32,19 @@ lint: $(VENV_OK)
 typecheck: $(VENV_OK)
 	.venv/bin/mypy calc units
 
+# pytest exits 5 when it collects no tests: that is a failure here (tests not committed?).
 unit: $(VENV_OK)
-	.venv/bin/pytest -q
+	@.venv/bin/pytest -q; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make: pytest collected no tests (exit 5); are tests/ committed?" >&2; fi; \
+	exit $$rc
 
 test: lint typecheck unit
+
+properdocs: $(VENV_OK)
+	bash scripts/properdocs-smoke.sh
 
 bench: $(VENV_OK)
 	$(PY) -m tests.bench.ledger_bench
 
 clean:
-	rm -rf site build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf site build .pytest_cache .mypy_cache .ruff_cache .venv-properdocs

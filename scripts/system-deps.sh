@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Installs the Debian packages tanping needs when they are missing.
+# Installs the Debian packages tanping needs when they are missing (Debian 12 or later).
+#   python3 python3-venv        the interpreter and `python3 -m venv` for .venv
 #   fonts-noto-cjk              Noto Serif/Sans CJK SC, embedded in every PDF and served by the site
+#   fontconfig                  fc-match finds those fonts for the site's subset web fonts
 #   libpango-1.0-0 libpangoft2-1.0-0  WeasyPrint's text layout
 #   poppler-utils               pdftotext/pdffonts/pdftoppm used by the PDF tests
 #   chromium                    the real browser of the browser tests (driven by Playwright)
 #   git                         `tanping diff` and reproducible PDF dates
 set -euo pipefail
-packages=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils chromium git)
+packages=(python3 python3-venv fonts-noto-cjk fontconfig libpango-1.0-0 libpangoft2-1.0-0
+  poppler-utils chromium git)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

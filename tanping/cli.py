@@ -51,7 +51,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from mkdocs.exceptions import MkDocsException
 
     from calc.pipeline import compute
-    from templates.publish import build_site, report_folders
+    from templates.publish import SiteBuildError, build_site, report_folders
 
     config = Path(args.config)
     content = config.parent / "content"
@@ -61,13 +61,25 @@ def _cmd_build(args: argparse.Namespace) -> int:
         os.environ["TANPING_PDF"] = "0"
     try:
         site = build_site(config, Path(args.site_dir) if args.site_dir else None)
-    except MkDocsException as err:
+    except (SiteBuildError, MkDocsException) as err:
         print(f"tanping: 构建失败，上一次的成功输出保持不变：\n{err}", file=sys.stderr)
         return EXIT_INPUT
     pdfs = sorted(site.glob("*/*.pdf"))
     print(f"站点：{site}（{len(pdfs)} 份 PDF）")
     for pdf in pdfs:
         print(f"  {pdf}")
+    return 0
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from tanping.diff import DiffError, diff, format_markdown, format_text
+
+    try:
+        result = diff(Path(args.repo), args.rev_a, args.rev_b, content=args.content)
+    except DiffError as err:
+        print(f"tanping: {err}", file=sys.stderr)
+        return EXIT_INPUT
+    sys.stdout.write(format_markdown(result) if args.markdown else format_text(result))
     return 0
 
 
@@ -93,6 +105,18 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--site-dir", default=None)
     build.add_argument("--no-pdf", action="store_true", help="只构建站点")
     build.set_defaults(run=_cmd_build)
+    diff = sub.add_parser(
+        "diff",
+        help="列出两个修订之间台账数值的变化（默认 HEAD 对工作区）",
+        description="对 content/ 下每份报告，分别在两个修订计算台账，列出变化、新增与删除的数值、"
+        "变更的输入文件；输入未变而数值变化时单独指出（因子库或计算代码变更）。",
+    )
+    diff.add_argument("rev_a", nargs="?", default="HEAD", help="原修订（默认 HEAD）")
+    diff.add_argument("rev_b", nargs="?", default=None, help="新修订（默认：工作区）")
+    diff.add_argument("--markdown", action="store_true", help="输出 Markdown（用于合并请求评论）")
+    diff.add_argument("--content", default="content", help="报告目录的上级目录（默认 content）")
+    diff.add_argument("-C", dest="repo", default=".", help="在该目录所在的 git 仓库中运行")
+    diff.set_defaults(run=_cmd_diff)
     return parser
 
 
