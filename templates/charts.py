@@ -29,6 +29,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -36,6 +37,7 @@ __all__ = [
     "EMISSION_SOURCE_COLOURS",
     "FONT_FAMILY",
     "GROUP_COLOURS",
+    "GROUP_ORDER",
     "KM_PER_DEGREE",
     "MapPoint",
     "donut",
@@ -48,23 +50,34 @@ __all__ = [
 
 FONT_FAMILY = "Noto Sans CJK SC, sans-serif"
 
-#: Fixed colours of the park industry groups (CIE L* 24 … 81: distinct in greyscale).
+#: Fixed colours of the park industry groups: CIE L* 24, 36, 48, 63, 72, 83 (luma 54 … 207),
+#: so they stay apart in a greyscale print.
 GROUP_COLOURS: dict[str, str] = {
     "power": "#23395b",  # navy
-    "chemicals": "#9c3d33",  # brick
-    "steel": "#5f7893",  # slate blue
-    "nonferrous": "#4f9a8a",  # teal
-    "building_materials": "#d1a35a",  # ochre
-    "other": "#c9c9c4",  # light grey
+    "chemicals": "#8e3830",  # brick
+    "steel": "#5a7592",  # slate blue
+    "nonferrous": "#5ba596",  # teal
+    "building_materials": "#d6a95e",  # ochre
+    "other": "#d0d0cb",  # light grey
 }
+
+#: Legend order of the park industry groups.
+GROUP_ORDER: tuple[str, ...] = (
+    "power",
+    "steel",
+    "building_materials",
+    "nonferrous",
+    "chemicals",
+    "other",
+)
 
 #: Fixed colours of the emission sources; in the usual stacking order the neighbours differ by
 #: at least 20 L* units.
 EMISSION_SOURCE_COLOURS: dict[str, str] = {
     "fossil_fuel": "#23395b",
-    "industrial_process": "#5f7893",
-    "purchased_electricity": "#d1a35a",
-    "purchased_heat": "#9c3d33",
+    "industrial_process": "#5a7592",
+    "purchased_electricity": "#d6a95e",
+    "purchased_heat": "#8e3830",
 }
 
 #: Chinese names (and common variants) of the fixed keys.
@@ -95,17 +108,17 @@ KEY_ALIASES: dict[str, str] = {
 }
 
 #: Colours for keys without a fixed colour, in order of use: the first ones are far apart in
-#: lightness (L* 24, 70, 50, 78, 39 …).
+#: lightness (L* 24, 72, 48, 78, 36 …).
 FALLBACK_COLOURS: tuple[str, ...] = (
     "#23395b",  # navy
-    "#d1a35a",  # ochre
-    "#5f7893",  # slate blue
+    "#d6a95e",  # ochre
+    "#5a7592",  # slate blue
     "#a8c4d8",  # pale blue
-    "#9c3d33",  # brick
-    "#4f9a8a",  # teal
+    "#8e3830",  # brick
+    "#5ba596",  # teal
     "#7a5c8e",  # plum
     "#6b8e3e",  # olive
-    "#c9c9c4",  # light grey
+    "#d0d0cb",  # light grey
     "#8c6d46",  # brown
 )
 
@@ -119,6 +132,7 @@ _AXIS = "#595959"
 _NO_DATA = "#e0e0e0"
 _FONT_SIZE = 12.0
 _PAD = 10.0
+_R_MIN = 2.0  # smallest circle drawn on the map (below it, area is no longer proportional)
 
 _DASHES: tuple[str | None, ...] = (None, "7 3", "2 2.5", "9 3 2 3", "4 4")
 _MARKERS: tuple[str, ...] = ("circle", "square", "triangle", "diamond", "triangle-down")
@@ -241,6 +255,9 @@ def _text_width(s: str, size: float = _FONT_SIZE) -> float:
     return w * size
 
 
+_NO_LINE_START = frozenset("）)]】》〉」』”’、，。；：！？%·…")
+
+
 def _wrap(s: str, max_w: float, size: float) -> list[str]:
     """Split ``s`` into lines of at most ``max_w`` pixels (by character; spaces preferred)."""
     if _text_width(s, size) <= max_w or len(s) <= 1:
@@ -253,6 +270,9 @@ def _wrap(s: str, max_w: float, size: float) -> list[str]:
             if cut > 0:
                 lines.append(cur[:cut])
                 cur = cur[cut + 1 :] + ch
+            elif ch in _NO_LINE_START and len(cur) > 1:  # no line starts with ）、，。 etc.
+                lines.append(cur[:-1])
+                cur = cur[-1] + ch
             else:
                 lines.append(cur)
                 cur = ch.lstrip()
@@ -312,7 +332,9 @@ def _auto_decimals(values: Iterable[float | None]) -> int:
 
 
 def _fmt(v: float, decimals: int) -> str:
-    s = f"{v:,.{decimals}f}"
+    """``v`` rounded half up (四舍五入) to ``decimals``, with thousands separators."""
+    exact = Decimal(repr(round(float(v), 10))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    s = f"{exact:,.{decimals}f}"
     if s.lstrip("-").strip("0.,") == "":
         s = s.lstrip("-")
     return s
@@ -720,8 +742,9 @@ def grouped_bars(
     gap = 2.0
     pitch = min(band * 0.8 / k, 48.0)
     bar_w = pitch - gap
-    size = 10.5
-    show = all(_text_width(_fmt(v, dec), size) <= pitch + gap for v in values)
+    widest = max(_text_width(_fmt(v, dec), 1.0) for v in values)
+    size = next((sz for sz in (10.5, 9.5, 9.0) if widest * sz <= pitch - 1), 0.0)
+    show = size > 0
     bars: list[str] = []
     labels: list[str] = []
     zero = frame.y(0.0)
@@ -798,7 +821,7 @@ def line_chart(
         hi=hi,
         n_cat=n,
         cat_labels=None,
-        head_room=6,
+        head_room=10,
         foot_room=0,
         band_labels=False,
     )
@@ -923,24 +946,36 @@ def donut(
     tenths = _share_tenths(values)
     shares = [f"{t / 10:.1f}%" if total > 0 else "—" for t in tenths]
     vals = [_fmt(v, dec) for v in values]
-    size = 11.5
-    row_h = 20.0
-    w_label = max(_text_width(name, size) for name, _ in parts)
-    w_val = max(_text_width(v, size) for v in vals)
-    w_share = max(_text_width(s, size) for s in shares)
-    legend_w = 12 + 6 + w_label + 12 + w_val + 10 + w_share
-    legend_h = row_h * len(parts) + 18
-    r_out = min((height - 2 * _PAD) / 2, (width - legend_w - 3 * _PAD - 22) / 2)
-    stacked = r_out < 60  # too narrow for ring and legend side by side: legend below the ring
-    if stacked:
-        r_out = min((height - legend_h - 3 * _PAD) / 2, (width - 2 * _PAD) / 2)
-    if r_out < 30:
+    # layout: ring on the left, legend (label, value, share) on the right; labels too long for
+    # the room left wrap, and the font shrinks until the legend fits the height
+    r_out = min((height - 2 * _PAD) / 2, (width - 2 * _PAD) * 0.3)
+    header = f"单位：{unit}"
+    fitted: tuple[float, float, list[list[str]], float, float, float, float] | None = None
+    for size in (11.5, 10.5, 9.5):
+        w_label = max(_text_width(name, size) for name, _ in parts)
+        w_val = max(_text_width(v, size) for v in vals)
+        w_share = max(_text_width(s, size) for s in [*shares, "占比"])
+        fixed = 18 + 12 + w_val + 10 + w_share
+        r = r_out
+        room = width - _PAD - (_PAD + 4 + 2 * r + 22) - fixed
+        if room < w_label:
+            r = max(min(r, 75.0), r - (w_label - room) / 2)
+            room = width - _PAD - (_PAD + 4 + 2 * r + 22) - fixed
+        room = max(room, 4 * size)
+        lines = [_wrap(name, room, size) for name, _ in parts]
+        w_label = max(_text_width(line, size) for ls in lines for line in ls)
+        w_label = max(w_label, _text_width(header, 10.5) - w_val - 12)
+        line_h = size * 1.3
+        legend_h = 18 + sum(len(ls) * line_h + 6 for ls in lines)
+        fitted = (size, r, lines, w_label, w_val, w_share, legend_h)
+        if legend_h <= height - 2 * _PAD:
+            break
+    assert fitted is not None
+    size, r_out, lines, w_label, w_val, w_share, legend_h = fitted
+    if legend_h > height - 2 * _PAD or r_out < 30:
         raise ValueError("环形图尺寸不足以容纳圆环和图例，请加大 width 或 height")
     r_in = r_out * 0.6
-    if stacked:
-        cx, cy = width / 2, _PAD + r_out
-    else:
-        cx, cy = _PAD + r_out + 4, height / 2
+    cx, cy = _PAD + r_out + 4, height / 2
     body: list[str] = []
     seg: list[str] = []
     if total <= 0:
@@ -981,24 +1016,34 @@ def donut(
         + _text(cx, cy + big * 0.36 + 18, unit, anchor="middle", size=10.5, fill=_MUTED)
         + "</g>"
     )
-    if stacked:
-        lx, ly = (width - legend_w) / 2, cy + r_out + 2 * _PAD
-    else:
-        lx, ly = cx + r_out + 22, cy - legend_h / 2
+    lx, ly = cx + r_out + 22, (height - legend_h) / 2
     col_val = lx + 18 + w_label + 12 + w_val
     col_share = col_val + 10 + w_share
     leg: list[str] = [
-        _text(col_val, ly + 11, f"单位：{unit}", anchor="end", size=10.5, fill=_MUTED),
+        _text(lx + 18, ly + 11, header, size=10.5, fill=_MUTED),
         _text(col_share, ly + 11, "占比", anchor="end", size=10.5, fill=_MUTED),
     ]
+    line_h = size * 1.3
+    y = ly + 18 + 3
     for i, (name, _) in enumerate(parts):
-        y = ly + 18 + row_h * i + row_h / 2
+        base = y + line_h / 2 + size * 0.36
         leg.append(
-            _el("rect", {"x": lx, "y": y - 6, "width": 12, "height": 12, "fill": colours[name]})
+            _el(
+                "rect",
+                {
+                    "x": lx,
+                    "y": y + line_h / 2 - 6,
+                    "width": 12,
+                    "height": 12,
+                    "fill": colours[name],
+                },
+            )
         )
-        leg.append(_text(lx + 18, y + size * 0.36, name, size=size))
-        leg.append(_text(col_val, y + size * 0.36, vals[i], anchor="end", size=size))
-        leg.append(_text(col_share, y + size * 0.36, shares[i], anchor="end", size=size))
+        for j, line in enumerate(lines[i]):
+            leg.append(_text(lx + 18, base + j * line_h, line, size=size))
+        leg.append(_text(col_val, base, vals[i], anchor="end", size=size))
+        leg.append(_text(col_share, base, shares[i], anchor="end", size=size))
+        y += len(lines[i]) * line_h + 6
     body.append('<g class="legend">' + "".join(leg) + "</g>")
     desc = (
         f"环形图，合计 {centre_total} {unit}。"
@@ -1099,6 +1144,12 @@ def enterprise_map(
     the group colours, the key-enterprise ring, the boundary, 2–3 reference circles and a scale
     bar of a round length in km. Names are placed next to their circle at the first of eight
     positions that stays inside the frame and clear of other names and circles.
+
+    The largest value gets a radius of about 5.5 % of the map's shorter side (8–26 px); circles
+    are never drawn smaller than 2 px, the only place where the area is not proportional. The
+    extent spans at least 2 km, so one point or identical points still get a sensible scale.
+    ``boundary`` is GeoJSON in (lon, lat) order: a FeatureCollection, Feature, GeometryCollection,
+    Polygon or MultiPolygon (holes are kept).
     """
     rings = _geo_rings(boundary)
     if not points and not rings:
@@ -1114,10 +1165,9 @@ def enterprise_map(
     group_labels: dict[str, str] = {}
     for p in points:
         group_labels.setdefault(p.group, p.group_label)
-    fixed_order = list(GROUP_COLOURS)
     groups = sorted(
         group_labels,
-        key=lambda g: (fixed_order.index(g) if g in fixed_order else len(fixed_order),),
+        key=lambda g: GROUP_ORDER.index(g) if g in GROUP_ORDER else len(GROUP_ORDER),
     )
     colours = palette(groups)
 
@@ -1141,13 +1191,22 @@ def enterprise_map(
 
     # layout: map on the left, legend panel on the right
     leg_size = 11.0
+    v_max = max((p.value for p in points), default=0.0)
+    refs: list[float] = []
+    if v_max > 0:  # reference values of the size legend: round, about 1, 1/4 and 1/16 of max
+        for div in (1.0, 4.0, 16.0):
+            v = _nice_floor(_nice_floor(v_max) / div)
+            if v not in refs:
+                refs.append(v)
+    ref_dec = max((_decimals_of(v) for v in refs), default=0)
+    ref_w = max((_text_width(_fmt(v, ref_dec), 10.0) for v in refs), default=0.0)
     texts = [group_labels[g] for g in groups] + ["重点企业", "园区边界", f"排放量（{unit}）"]
-    panel_w = min(max(max(_text_width(t, leg_size) for t in texts) + 44, 128.0), width * 0.4)
+    panel_w = max(max(_text_width(t, leg_size) for t in texts) + 44, 2 * 26 + 30 + ref_w, 128.0)
+    panel_w = min(panel_w, width * 0.4)
     map_l, map_t = _PAD, _PAD
     map_r, map_b = width - _PAD - panel_w - 8, height - _PAD
     panel_l = map_r + 8
     map_w, map_h = map_r - map_l, map_b - map_t
-    v_max = max((p.value for p in points), default=0.0)
     r_max = max(8.0, min(26.0, min(map_w, map_h) * 0.055))
     inner = r_max + 6
     scale = min(
@@ -1163,8 +1222,8 @@ def enterprise_map(
 
     def radius(v: float) -> float:
         if v_max <= 0 or v <= 0:
-            return 1.5
-        return max(r_max * math.sqrt(v / v_max), 1.5)
+            return _R_MIN
+        return max(r_max * math.sqrt(v / v_max), _R_MIN)
 
     body: list[str] = [
         _el(
@@ -1217,8 +1276,8 @@ def enterprise_map(
                     "r": r,
                     "fill": colours[p.group],
                     "fill-opacity": 0.85,
-                    "stroke": "#ffffff",
-                    "stroke-width": 0.8,
+                    "stroke": "#404040",
+                    "stroke-width": 0.5,
                     "data-name": p.name,
                     "data-value": repr(float(p.value)),
                 },
@@ -1251,7 +1310,10 @@ def enterprise_map(
         p, x, y, r = placed[i]
         tw = _text_width(p.name, lab_size)
         asc, desc_h = lab_size * 0.88, lab_size * 0.28
-        gap = r + (5.5 if p.key else 3.0)
+        # circles drawn on the same spot (identical coordinates) push the name further out
+        r_eff = max(rj for _, xj, yj, rj in placed if abs(xj - x) < 1 and abs(yj - y) < 1)
+        key_here = any(q.key for q, xj, yj, _ in placed if abs(xj - x) < 1 and abs(yj - y) < 1)
+        gap = r_eff + (5.5 if key_here else 3.0)
         d45 = gap * 0.72
         cands = [
             (x + gap, y + lab_size * 0.36, "start"),
@@ -1265,6 +1327,19 @@ def enterprise_map(
         ]
         if i % 2:  # alternate the first choice between right and left
             cands[0], cands[1] = cands[1], cands[0]
+        # crowded spots: one line further out, joined to the circle by a leader line
+        step = lab_size * 1.25
+        far = gap + step
+        cands += [
+            (x + gap, y + lab_size * 0.36 - step, "start"),
+            (x + gap, y + lab_size * 0.36 + step, "start"),
+            (x - gap, y + lab_size * 0.36 - step, "end"),
+            (x - gap, y + lab_size * 0.36 + step, "end"),
+            (x, y - far - desc_h, "middle"),
+            (x, y + far + asc, "middle"),
+            (x + far, y + lab_size * 0.36, "start"),
+            (x - far, y + lab_size * 0.36, "end"),
+        ]
         best: tuple[float, int, tuple[float, float, str], tuple[float, float, float, float]]
         best = (math.inf, 0, cands[0], (0.0, 0.0, 0.0, 0.0))
         for rank, (tx, ty, anchor) in enumerate(cands):
@@ -1280,7 +1355,26 @@ def enterprise_map(
             if score == 0:
                 break
         tx, ty, anchor = best[2]
-        taken.append(best[3])
+        box = best[3]
+        taken.append(box)
+        if best[1] >= 8:
+            nx = min(max(x, box[0]), box[2])
+            ny = min(max(y, box[1]), box[3])
+            dist = math.hypot(nx - x, ny - y)
+            if dist > r + 3:
+                labels.append(
+                    _el(
+                        "line",
+                        {
+                            "x1": x + (nx - x) * r / dist,
+                            "y1": y + (ny - y) * r / dist,
+                            "x2": nx,
+                            "y2": ny,
+                            "stroke": "#7f7f7f",
+                            "stroke-width": 0.6,
+                        },
+                    )
+                )
         labels.append(
             _text(
                 tx,
@@ -1346,7 +1440,15 @@ def enterprise_map(
         leg.append(
             _el(
                 "circle",
-                {"cx": px0 + 6, "cy": cy, "r": 5.5, "fill": colours[g], "fill-opacity": 0.85},
+                {
+                    "cx": px0 + 6,
+                    "cy": cy,
+                    "r": 5.5,
+                    "fill": colours[g],
+                    "fill-opacity": 0.85,
+                    "stroke": "#404040",
+                    "stroke-width": 0.5,
+                },
             )
         )
         leg.append(_text(px0 + 18, cy + leg_size * 0.36, group_labels[g], size=leg_size))
@@ -1382,19 +1484,13 @@ def enterprise_map(
         leg.append(_text(px0 + 18, cy + leg_size * 0.36, "园区边界", size=leg_size))
         y += row
     # reference circles
-    if v_max > 0:
-        refs: list[float] = []
-        cand = _nice_floor(v_max)
-        for div in (1.0, 4.0, 16.0):
-            v = _nice_floor(cand / div)
-            if radius(v) >= 3 and v not in refs:
-                refs.append(v)
+    refs = [v for v in refs if radius(v) >= 3]
+    if refs:
         y += 12
         leg.append(_text(px0, y, f"排放量（{unit}）", size=leg_size))
         r_big = radius(refs[0])
         base = y + 8 + 2 * r_big
         ccx = px0 + r_big
-        ref_dec = max(_decimals_of(v) for v in refs)
         ref_svg: list[str] = []
         prev_y = -math.inf
         for v in refs:
@@ -1435,7 +1531,8 @@ def enterprise_map(
         leg.append('<g class="size-legend">' + "".join(ref_svg) + "</g>")
         y = max(base, prev_y) + 6
     # scale bar: the longest round length that fits the panel
-    max_px = panel_w - 34
+    km_w = _text_width(" km", 10.0)
+    max_px = panel_w - 20 - km_w - _text_width("0.25", 10.0) / 2
     km = _nice_floor(max_px / scale)
     bar_px = km * scale
     sy = max(y + 22, map_b - 26)
@@ -1469,7 +1566,7 @@ def enterprise_map(
         )
         + _text(px0, sy - 4, "0", anchor="middle", size=10)
         + _text(px0 + bar_px, sy - 4, _fmt_km(km), anchor="middle", size=10)
-        + _text(px0 + bar_px + 5, sy + 5, "km", size=10)
+        + _text(px0 + bar_px + _text_width(_fmt_km(km), 10.0) / 2 + 2, sy - 4, "km", size=10)
         + "</g>"
     )
     body.append('<g class="legend">' + "".join(leg) + "</g>")
