@@ -29,9 +29,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
+
+from units.format import fixed
 
 __all__ = [
     "EMISSION_SOURCE_COLOURS",
@@ -332,12 +333,8 @@ def _auto_decimals(values: Iterable[float | None]) -> int:
 
 
 def _fmt(v: float, decimals: int) -> str:
-    """``v`` rounded half up (四舍五入) to ``decimals``, with thousands separators."""
-    exact = Decimal(repr(round(float(v), 10))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
-    s = f"{exact:,.{decimals}f}"
-    if s.lstrip("-").strip("0.,") == "":
-        s = s.lstrip("-")
-    return s
+    """``v`` as printed in reports: rounded half up, thousands separators (``units.format``)."""
+    return fixed(v, decimals)
 
 
 def _nice_step(raw: float) -> float:

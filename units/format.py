@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = ["fixed", "label", "number", "percent", "significant"]
 
@@ -24,13 +25,18 @@ def label(unit: str) -> str:
 
 
 def fixed(value: float, decimals: int = 2, *, separator: bool = True) -> str:
-    """``value`` with exactly ``decimals`` decimals and thousands separators (``1,234.50``).
+    """``value`` rounded half up (四舍五入, as Chinese reports round) to exactly ``decimals``
+    decimals, with thousands separators (``1,234.50``).
 
-    A value that rounds to zero prints without a minus sign.
+    The float is first taken at 10 decimals, so that 2.675 (stored as 2.67499…) rounds to 2.68
+    as a reader of the number expects. A value that rounds to zero prints without a minus sign.
     """
     if not math.isfinite(value):
         raise ValueError(f"cannot format {value!r}")
-    text = f"{value:,.{decimals}f}" if separator else f"{value:.{decimals}f}"
+    exact = Decimal(repr(round(float(value), 10))).quantize(
+        Decimal(1).scaleb(-decimals), ROUND_HALF_UP
+    )
+    text = f"{exact:,.{decimals}f}" if separator else f"{exact:.{decimals}f}"
     if text.lstrip("-").strip("0.,") == "":
         text = text.lstrip("-")
     return text
