@@ -29,7 +29,7 @@ from calc.errors import FactorError, GwpError, InputError, Location, ReportError
 from calc.factors import FactorLibrary, require_fuel_set
 from calc.gwp import gwp_factor
 from calc.ledger import Derivation, FactorUse, Ledger
-from calc.loader import Key, SourceMap
+from calc.loader import Key
 from calc.models.park import (
     AdipicAcid,
     Aluminium,
@@ -238,6 +238,7 @@ def cross_check(report: ParkReport, locate: Locate) -> list[InputError]:
     errors += _unique((e.name for e in report.enterprises), "企业", "enterprises", locate)
     industries = [i.name for i in report.industries]
     enterprises = [e.name for e in report.enterprises]
+    industry_set, enterprise_set = set(industries), set(enterprises)  # look-ups, per source row
 
     def unknown(kind: str, name: str, known: list[str], where: tuple[Key, ...]) -> InputError:
         near = closest(name, known)
@@ -249,22 +250,22 @@ def cross_check(report: ParkReport, locate: Locate) -> list[InputError]:
         )
 
     for index, enterprise in enumerate(report.enterprises):
-        if enterprise.industry not in industries:
+        if enterprise.industry not in industry_set:
             errors.append(
                 unknown("行业", enterprise.industry, industries, ("enterprises", index, "industry"))
             )
     for index, row in enumerate(report.economy):
         where: tuple[Key, ...] = ("economy", index)
-        if row.industry not in industries:
+        if row.industry not in industry_set:
             errors.append(unknown("行业", row.industry, industries, (*where, "industry")))
         if row.scenario is None and row.period in report.planning:
             continue  # a planning-year row without scenario applies to every scenario
         errors += _period_errors(row.period, row.scenario, report, where, locate)
     for index, source in enumerate(report.sources):
         where = ("sources", index)
-        if source.enterprise is not None and source.enterprise not in enterprises:
+        if source.enterprise is not None and source.enterprise not in enterprise_set:
             errors.append(unknown("企业", source.enterprise, enterprises, (*where, "enterprise")))
-        if source.industry is not None and source.industry not in industries:
+        if source.industry is not None and source.industry not in industry_set:
             errors.append(unknown("行业", source.industry, industries, (*where, "industry")))
         errors += _period_errors(source.period, source.scenario, report, where, locate)
     return errors
@@ -1020,19 +1021,9 @@ def _per_unit(unit: str) -> str:
 # ---- the pipeline --------------------------------------------------------------------------------
 
 
-def compute(
-    report: ParkReport,
-    library: FactorLibrary,
-    locate: Locate,
-    *,
-    sources: SourceMap | None = None,
-    derive: bool = True,
-) -> ParkResult:
+def compute(report: ParkReport, library: FactorLibrary, locate: Locate) -> ParkResult:
     """Run every stage; :class:`ReportErrors` listing every problem found otherwise."""
-    del sources, derive
-    if library.resolve(report.factors) not in library.fuel_sets():
-        # raises; the line is looked up only now (locating composes the whole YAML file)
-        require_fuel_set(library, report.factors, locate(("factors",)))
+    require_fuel_set(library, report.factors, lambda: locate(("factors",)))
     errors = cross_check(report, locate)
     if errors:
         raise ReportErrors(errors)

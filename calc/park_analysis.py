@@ -56,7 +56,7 @@ from calc.park import (
     ParkResult,
     period_key,
 )
-from units import GASES, Quantity, UnitError
+from units import GASES, Quantity, UnitError, conversion_factor
 
 T = "tCO2e"
 PCT = "%"
@@ -465,11 +465,19 @@ def activity(result: ParkResult) -> list[str]:
         source = report.sources[s.index]
         if source.combustion is not None:
             amounts = dict(s.terms[0].amounts)
-            heat = amounts["amount"].quantity  # type: ignore[union-attr]
-            lhv = amounts.get("lhv")
-            if lhv is not None:
-                heat = heat * lhv.quantity
-            sums[(s.period, "fuel_heat")] += float(heat.to("TJ").magnitude)
+            amount, lhv = amounts["amount"], amounts.get("lhv")
+            assert amount is not None
+            # magnitudes with a cached factor: a pint product per row would cost a second here
+            heat = (
+                amount.to("TJ")
+                if lhv is None
+                else (
+                    amount.magnitude
+                    * lhv.magnitude
+                    * conversion_factor(f"{amount.unit}*{lhv.unit}", "TJ")
+                )
+            )
+            sums[(s.period, "fuel_heat")] += heat
             counts[(s.period, "fuel_heat")] += 1
             present.add("fuel_heat")
         elif source.electricity is not None:

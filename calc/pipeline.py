@@ -8,7 +8,7 @@ from pathlib import Path
 from calc import park, project
 from calc.errors import Location
 from calc.factors import FactorLibrary
-from calc.loader import Key, SourceMap, read_report
+from calc.loader import Key, SourceMap, paused_gc, read_report
 from calc.models.park import ParkReport
 from calc.park_analysis import analyse
 from calc.validate import validate_report
@@ -16,16 +16,18 @@ from calc.validate import validate_report
 Result = project.ProjectResult | park.ParkResult
 
 
-def compute(
-    folder: Path | str, library: FactorLibrary | None = None, *, derive: bool = True
-) -> Result:
+def compute(folder: Path | str, library: FactorLibrary | None = None) -> Result:
     """Read, validate and compute a report folder.
 
     Raises :class:`calc.errors.TanpingError` (with file, line and field of each problem) for any
-    input that cannot be used. ``derive=False`` skips building per-source derivations where that
-    is optional (the ledger alone).
+    input that cannot be used.
     """
-    data, sources = read_report(Path(folder))
+    with paused_gc():  # tens of thousands of small acyclic objects: no full collections meanwhile
+        return _compute(Path(folder), library)
+
+
+def _compute(folder: Path, library: FactorLibrary | None) -> Result:
+    data, sources = read_report(folder)
     report = validate_report(data, sources)
     library = library or FactorLibrary.default()
 
@@ -33,8 +35,8 @@ def compute(
         return sources.locate(loc)
 
     if isinstance(report, ParkReport):
-        result = park.compute(report, library, locate, sources=sources, derive=derive)
-        result.analysis = analyse(result, library, Path(folder))
+        result = park.compute(report, library, locate)
+        result.analysis = analyse(result, library, folder)
         return result
     return project.compute(report, library, locate)
 

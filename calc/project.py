@@ -520,7 +520,7 @@ def _intensity_checks(
 
 def compute(report: ProjectReport, library: FactorLibrary, locate: Locate) -> ProjectResult:
     """Run the whole pipeline; :class:`ReportErrors` with every problem found otherwise."""
-    require_fuel_set(library, report.factors, locate(("factors",)))
+    require_fuel_set(library, report.factors, lambda: locate(("factors",)))
     errors: list[InputError] = []
     industry, industry_errors = check_industry(report, locate)
     errors += industry_errors

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from calc.errors import InputError, Location, ReportErrors
-from calc.loader import Key, SourceMap
+from calc.loader import Key, SourceMap, paused_gc
 from calc.models.park import ParkReport
 from calc.models.project import ProjectReport
 from units import UnitError
@@ -157,7 +157,8 @@ def validate_report(data: Any, sources: SourceMap | None = None) -> ProjectRepor
         )
     model = MODELS[kind]
     try:
-        return model.model_validate(data)
+        with paused_gc():  # a model per row, tens of thousands of rows
+            return model.model_validate(data)
     except ValidationError as err:
         errors = []
         for detail in err.errors():

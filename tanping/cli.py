@@ -19,7 +19,7 @@ EXIT_INPUT = 2
 def _cmd_check(args: argparse.Namespace) -> int:
     from calc.pipeline import compute
 
-    result = compute(args.dir, derive=False)
+    result = compute(args.dir)
     kind = "建设项目" if result.__class__.__name__ == "ProjectResult" else "产业园区规划"
     print(f"{args.dir}: 输入有效（{kind}，{len(result.ledger)} 项计算结果）")
     return 0
@@ -28,7 +28,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_ledger(args: argparse.Namespace) -> int:
     from calc.pipeline import compute
 
-    result = compute(args.dir, derive=False)
+    result = compute(args.dir)
     if args.json:
         print(result.ledger.to_json())
     else:
@@ -56,7 +56,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     config = Path(args.config)
     content = config.parent / "content"
     for folder in report_folders(content):
-        compute(folder, derive=False)  # every report is valid before anything is written
+        compute(folder)  # every report is valid before anything is written
     if args.no_pdf:
         os.environ["TANPING_PDF"] = "0"
     try:

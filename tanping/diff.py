@@ -206,10 +206,7 @@ from calc.pipeline import compute
 out = {}
 for folder in folders:
     try:
-        try:
-            result = compute(folder, derive=False)
-        except TypeError:
-            result = compute(folder)
+        result = compute(folder)
         figures = {f.key: [f.value, f.unit, f.label] for f in result.ledger}
         out[folder] = {"title": getattr(result.report, "title", ""), "figures": figures}
     except Exception as err:

@@ -76,8 +76,8 @@ def run_diff(repo: Path, *args: str) -> CliResult:
 
 def changed_keys(before: Path, after: Path) -> set[str]:
     """The figures whose value differs, computed directly (the oracle of the tests)."""
-    old = {f.key: f.value for f in compute(before, derive=False).ledger}
-    new = {f.key: f.value for f in compute(after, derive=False).ledger}
+    old = {f.key: f.value for f in compute(before).ledger}
+    new = {f.key: f.value for f in compute(after).ledger}
     return {
         k
         for k in old.keys() | new.keys()

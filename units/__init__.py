@@ -43,7 +43,36 @@ __all__ = [
 
 DEFINITIONS = Path(__file__).with_name("definitions.txt")
 
-ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+
+class _Registry(pint.UnitRegistry[Any]):
+    """pint's registry, remembering every unit expression it has parsed.
+
+    pint keeps a parsed expression only when it is the name of a defined unit, so that ``"TJ"``,
+    ``"万t"`` or ``"tCO2/MWh"`` are parsed again, prefix search and all, on every ``.to("TJ")``:
+    a hundred times the cost of the conversion. Parsed expressions are immutable containers of
+    canonical names; the memory is cleared whenever a definition is added.
+    """
+
+    def _helper_dispatch_adder(self, definition: Any) -> None:
+        super()._helper_dispatch_adder(definition)  # every definition, from a file or define()
+        _Registry._parsed.cache_clear()
+
+    def parse_units_as_container(
+        self,
+        input_string: str,
+        as_delta: bool | None = None,
+        case_sensitive: bool | None = None,
+    ) -> pint.util.UnitsContainer:
+        return self._parsed(input_string, as_delta, case_sensitive)
+
+    @lru_cache(maxsize=4096)  # noqa: B019 (one registry, alive as long as the process)
+    def _parsed(
+        self, input_string: str, as_delta: bool | None, case_sensitive: bool | None
+    ) -> pint.util.UnitsContainer:
+        return super().parse_units_as_container(input_string, as_delta, case_sensitive)
+
+
+ureg: pint.UnitRegistry[Any] = _Registry(autoconvert_offset_to_baseunit=True)
 ureg.load_definitions(str(DEFINITIONS))
 Quantity = ureg.Quantity
 
@@ -145,6 +174,7 @@ class Amount:
         return self.text
 
 
+@lru_cache(maxsize=1024)
 def _normalise_unit(text: str) -> str:
     unit = text.translate(_UNIT_SPELLING).strip()
     unit = re.sub(r"\s*/\s*", "/", unit)
@@ -201,6 +231,12 @@ def parse_amount(value: object, *, bare_number: bool = False) -> Amount:
             f"应为 “<数值> <单位>” 形式的字符串，实际为 {type(value).__name__}",
             "例如 “85 万Nm3” 或 “0.01532 tC/GJ”",
         )
+    return _parse_text(value, bare_number)
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse_text(value: str, bare_number: bool) -> Amount:
+    """:func:`parse_amount` of a string; cached, as a report repeats its factors many times."""
     match = _NUMBER.match(value)
     if match is None:
         raise UnitError(

@@ -25,7 +25,7 @@ unverified fuel value silently.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -222,12 +222,13 @@ def _default_library() -> FactorLibrary:
     return FactorLibrary(rows)
 
 
-def require_fuel_set(library: FactorLibrary, name: str, location: Location) -> None:
-    """Refuse a report's ``factors:`` that names no set of fuel parameters."""
+def require_fuel_set(library: FactorLibrary, name: str, where: Callable[[], Location]) -> None:
+    """Refuse a report's ``factors:`` that names no set of fuel parameters. ``where`` is called
+    only then (locating a field composes the whole YAML file)."""
     if library.resolve(name) in library.fuel_sets():
         return
     raise InputError(
         f"因子集 “{name}” 不存在",
         f"可选：cn-default（即 {library.resolve('cn-default')}）、{'、'.join(library.fuel_sets())}",
-        location,
+        where(),
     )

@@ -29,12 +29,12 @@ class Strict(BaseModel):
 
 
 @lru_cache(maxsize=4096)
-def _dimension_error(unit: str, text: str, expected: tuple[str, ...]) -> UnitError | None:
+def _has_dimension(unit: str, expected: tuple[str, ...]) -> bool:
     try:
-        check_dimension(Amount(0.0, unit, text), expected)
-    except UnitError as err:
-        return err
-    return None
+        check_dimension(Amount(0.0, unit, unit), expected)
+    except UnitError:
+        return False
+    return True
 
 
 def _make_quantity_validator(
@@ -44,10 +44,8 @@ def _make_quantity_validator(
         if isinstance(value, Amount):
             return value
         amount = parse_amount(value, bare_number=bare)
-        if expected:
-            error = _dimension_error(amount.unit, amount.text, expected)
-            if error is not None:
-                raise UnitError(error.problem, error.hint)
+        if expected and not _has_dimension(amount.unit, expected):
+            check_dimension(amount, expected)  # raises, saying what is wrong with this text
         if amount.magnitude < 0 and not negative:
             raise UnitError(f"“{amount.text}” 为负数", "该量不能为负；请检查正负号或数据来源")
         if fraction:
