@@ -93,7 +93,7 @@ def render_page(report: ReportRenderer, path: Path, source: str | None = None) -
     """
     if source is not None:
         return _render_generated(report, source, path)
-    text = report.render_chapter(path)
+    text = number_headings(report.render_chapter(path), chapter_number(path))
     pdf = pdf_name(report.folder)
     pdf_url = f"../{pdf}" if report.directory_urls else pdf
     link = Markup(
@@ -101,6 +101,33 @@ def render_page(report: ReportRenderer, path: Path, source: str | None = None) -
         '　·　<a href="{}">计算过程</a></p>\n'
     ).format(pdf_url, report.page_url(APPENDIX_PAGE))
     return _after_title(text, str(link))
+
+
+_HEADING = re.compile(r"^(#{1,4})\s+(.*)$")
+
+
+def number_headings(text: str, chapter: int) -> str:
+    """Number a chapter's headings as the PDF does (``# 2 碳排放核算``, ``## 2.1 …``,
+    ``### 2.1.1 …``), so that the site, its navigation and the filed PDF read alike.
+    Fenced code is left alone; a chapter without a number is left as it is."""
+    if chapter <= 0:
+        return text
+    counters = [chapter, 0, 0, 0]
+    fenced = False
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        match = None if fenced else _HEADING.match(line)
+        if match is None:
+            continue
+        level = len(match.group(1))
+        if level > 1:
+            counters[level - 1] += 1
+            counters[level:] = [0] * (4 - level)
+        number = ".".join(str(n) for n in counters[:level])
+        lines[index] = f"{match.group(1)} {number} {match.group(2)}"
+    return "\n".join(lines)
 
 
 def _render_generated(report: ReportRenderer, source: str, path: Path) -> str:
