@@ -71,6 +71,23 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_pdf(args: argparse.Namespace) -> int:
+    from templates.pdf import PrintError
+    from templates.publish import export_pdf, pdf_name
+
+    folder = Path(args.dir)
+    suffix = "-pdfa" if args.pdf_a else ""
+    out = Path(args.output) if args.output else folder / f"{pdf_name(folder)[:-4]}{suffix}.pdf"
+    try:
+        export_pdf(folder, out, pdf_a=args.pdf_a)
+    except PrintError as err:
+        print(f"tanping: {err}", file=sys.stderr)
+        return EXIT_INPUT
+    kind = "PDF/A-3b（已检查声明、输出意图与字体嵌入）" if args.pdf_a else "PDF"
+    print(f"{out}：{kind}")
+    return 0
+
+
 def _cmd_diff(args: argparse.Namespace) -> int:
     from tanping.diff import DiffError, diff, format_markdown, format_text
 
@@ -105,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--site-dir", default=None)
     build.add_argument("--no-pdf", action="store_true", help="只构建站点")
     build.set_defaults(run=_cmd_build)
+    pdf = sub.add_parser("pdf", help="只生成一份报告的 PDF（可选 PDF/A-3b 归档版）")
+    pdf.add_argument("dir", type=Path)
+    pdf.add_argument("-o", "--output", default=None, help="输出文件（默认在报告目录内）")
+    pdf.add_argument("--pdf-a", action="store_true", help="生成并检查 PDF/A-3b 归档版")
+    pdf.set_defaults(run=_cmd_pdf)
     diff = sub.add_parser(
         "diff",
         help="列出两个修订之间台账数值的变化（默认 HEAD 对工作区）",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 import logging
 import os
 import re
@@ -33,6 +34,7 @@ from pathlib import Path
 
 import jinja2
 import pydyf
+import pypdf
 import weasyprint
 from markupsafe import Markup
 from weasyprint.text.fonts import FontConfiguration
@@ -376,4 +378,37 @@ def render_pdf(
         raise PrintError("无法生成可报送的 PDF：" + "；".join(problems))
     _check_fonts(document)
     assert isinstance(pdf, bytes)
+    if pdf_a:
+        check_pdf_a(pdf)
     return pdf
+
+
+def check_pdf_a(pdf: bytes) -> None:
+    """Refuse a PDF that does not declare PDF/A-3b with an output intent and embedded fonts.
+
+    This checks what PDF/A-3b requires of the file's declarations (XMP ``pdfaid`` part 3,
+    conformance B; an OutputIntent with an ICC profile; every font embedded); it is not a full
+    veraPDF validation.
+    """
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    xmp = reader.xmp_metadata
+    problems = []
+    if xmp is None or str(xmp.pdfaid_part) != "3" or str(xmp.pdfaid_conformance) != "B":
+        problems.append("XMP 元数据未声明 PDF/A-3b（pdfaid:part 3、conformance B）")
+    intents = reader.trailer["/Root"].get("/OutputIntents")
+    if not intents or "/DestOutputProfile" not in intents[0].get_object():
+        problems.append("缺少带 ICC 配置文件的 OutputIntent")
+    for page in reader.pages:
+        fonts = page.get("/Resources", {}).get("/Font", {})
+        for font in fonts.values():
+            descendant = font.get_object()
+            if "/DescendantFonts" in descendant:
+                descendant = descendant["/DescendantFonts"][0].get_object()
+            descriptor = descendant.get("/FontDescriptor")
+            if descriptor is None:
+                continue
+            keys = set(descriptor.get_object())
+            if not keys & {"/FontFile", "/FontFile2", "/FontFile3"}:
+                problems.append(f"字体 {descendant.get('/BaseFont')} 未嵌入")
+    if problems:
+        raise PrintError("PDF/A-3b 检查未通过：" + "；".join(sorted(set(problems))))

@@ -75,3 +75,17 @@ def test_the_ledger_is_attached_and_equals_the_calculation(built: tuple) -> None
     assert "ledger.json" in attachments
     attached = json.loads(attachments["ledger.json"][0])
     assert attached == compute(folder).ledger.to_dict()
+
+
+def test_pdf_a_variant_is_checked(tmp_path: Path) -> None:
+    from tanping.cli import main
+    from templates.pdf import PrintError, check_pdf_a
+
+    folder = tmp_path / "spec-project"
+    shutil.copytree(ROOT / "content" / "spec-project", folder)
+    archive, plain = tmp_path / "a.pdf", tmp_path / "p.pdf"
+    assert main(["pdf", str(folder), "-o", str(archive), "--pdf-a"]) == 0
+    assert main(["pdf", str(folder), "-o", str(plain)]) == 0
+    check_pdf_a(archive.read_bytes())
+    with pytest.raises(PrintError, match="PDF/A-3b"):
+        check_pdf_a(plain.read_bytes())
