@@ -103,6 +103,12 @@ def translate(error: ErrorDetails, root: type[BaseModel]) -> tuple[str, str]:
         close = difflib.get_close_matches(field, allowed, n=1, cutoff=0.5)
         hint = f"是否应为 “{close[0]}”？" if close else ""
         return f"未知字段 “{field}”", hint + f"此处允许的字段：{'、'.join(allowed)}"
+    if kind == "missing" and loc and isinstance(loc[-1], int):
+        coordinates = "location" in loc
+        return (
+            f"列表缺少第 {loc[-1] + 1} 项",
+            "坐标写作 [经度, 纬度]，如 [106.52, 29.61]" if coordinates else "请补全该列表",
+        )
     if kind == "missing":
         return f"缺少必填字段 “{field}”", "请补上该字段（字段含义见 spec/README.md）"
     if kind == "literal_error":
