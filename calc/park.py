@@ -486,27 +486,22 @@ def _process_terms(i: int, p: Any) -> list[Term]:
                 formula="SF6 使用量 × 排放率",
             )
         ]
-    if isinstance(p, Semiconductor):
+    if isinstance(p, Semiconductor | HfcProduction):
+        # gases used (semiconductor) or produced (HFC production), each partly emitted
+        rows: list[tuple[str, Amount, Amount, str]] = (
+            [(name, g.use, g.ef, "使用量") for name, g in p.gases.items()]
+            if isinstance(p, Semiconductor)
+            else [(name, g.production, g.ef, "产量") for name, g in p.gases.items()]
+        )
         return [
             Term(
                 i,
                 eq.gas_use_emission,
-                (("use", g.use), ("ef", g.ef)),
+                (("use", amount), ("ef", ef)),
                 (("gas", name),),
-                formula=f"{name} 使用量 × 排放率",
+                formula=f"{name} {what} × 排放率",
             )
-            for name, g in p.gases.items()
-        ]
-    if isinstance(p, HfcProduction):
-        return [
-            Term(
-                i,
-                eq.gas_use_emission,
-                (("use", g.production), ("ef", g.ef)),
-                (("gas", name),),
-                formula=f"{name} 产量 × 排放率",
-            )
-            for name, g in p.gases.items()
+            for name, amount, ef, what in rows
         ]
     if isinstance(p, FlatGlass):
         return [
