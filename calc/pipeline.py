@@ -8,7 +8,7 @@ from pathlib import Path
 from calc import park, project
 from calc.errors import Location
 from calc.factors import FactorLibrary
-from calc.loader import Key, SourceMap, paused_gc, read_report
+from calc.loader import Key, paused_gc, read_report
 from calc.models.park import ParkReport
 from calc.park_analysis import analyse
 from calc.validate import validate_report
@@ -39,7 +39,3 @@ def _compute(folder: Path, library: FactorLibrary | None) -> Result:
         result.analysis = analyse(result, library, folder)
         return result
     return project.compute(report, library, locate)
-
-
-def source_map(folder: Path | str) -> SourceMap:
-    return read_report(Path(folder))[1]

@@ -95,10 +95,6 @@ class ProjectResult:
         return list(self.report.phases())
 
 
-def _cite(library: FactorLibrary, set_name: str, fuel: str, parameter: str) -> Any:
-    return library.find(set_name, fuel, parameter)
-
-
 def _factor_use(parameter: str, value: Amount, origin: Any | None) -> FactorUse:
     if origin is None:
         return FactorUse(parameter, value.text, REPORTED)
@@ -128,7 +124,7 @@ def resolve_fuels(
             values[name] = given
             uses[name] = _factor_use(label, given, None)
             continue
-        factor = _cite(library, set_name, row.fuel, name)
+        factor = library.find(set_name, row.fuel, name)
         if factor is None:
             known = library.items(set_name, name)
             near = closest(row.fuel, known)
@@ -161,10 +157,6 @@ def resolve_fuels(
 
 def _q(amount: Amount) -> pint.Quantity[Any]:
     return amount.quantity
-
-
-def _row_location(locate: Locate, where: Sequence[Key]) -> Location:
-    return locate(where)
 
 
 def account(
@@ -206,7 +198,7 @@ def account(
                     f"b1.{phase_key}.{fuel.name}",
                     "消耗量 × 低位发热量 × 单位热值含碳量 × 碳氧化率 × 44/12",
                     substituted + " × 44/12",
-                    _row_location(locate, where),
+                    locate(where),
                 )
             )
         phase_rows += _simple_rows(phase_key, phase, locate)

@@ -19,7 +19,6 @@ from markupsafe import Markup
 
 from calc.catalogues import indicator_system
 from calc.factors import FactorLibrary
-from calc.ledger import Figure
 from calc.models.park import ParkReport, Target
 from calc.park import (
     DOMAIN_LABELS,
@@ -1541,6 +1540,3 @@ class ParkRenderer(ReportRenderer):
             met = sum(1 for c in history if c.met)
             parts.append(Markup("现状年 {} 项指标目标中 {} 项达标").format(len(history), met))
         return Markup("；").join(parts) + Markup("。")
-
-    def figure_of(self, key: str) -> Figure:
-        return self.figure(key)

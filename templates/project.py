@@ -41,7 +41,6 @@ import pint
 from markupsafe import Markup
 
 from calc.factors import GRADES, Factor, FactorLibrary
-from calc.ledger import Figure
 from calc.models.project import FuelRow, Measure, ProjectReport
 from calc.project import (
     CATEGORIES,
@@ -1029,9 +1028,6 @@ class ProjectRenderer(ReportRenderer):
         series = [(name, values[c]) for c, name in CHART_CATEGORIES.items()]
         svg = charts.stacked_bars(categories, series, unit="tCO₂/a")
         return self._chart("structure", "各工程碳排放结构", svg)
-
-    def figure_of(self, key: str) -> Figure:
-        return self.figure(key)
 
 
 def _document(factor: Factor) -> str:

@@ -399,10 +399,6 @@ def _template_line(err: BaseException) -> int | None:
     return line
 
 
-def escape_text(value: Any) -> Markup:
-    return escape(value)
-
-
 # Characters that Markdown would act on (links, emphasis, code, tables, escapes) as HTML
 # entities: the escaped text reads the same, but Markdown treats it as plain text.
 _MARKDOWN_ACTIVE = str.maketrans({c: f"&#{ord(c)};" for c in "[]*_`\\|~"})
