@@ -19,7 +19,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ "$0" -nt "$stamp" ]
   printf '*\n' >"$venv/.gitignore" # keep the venv out of git status
   "$venv/bin/python" -m pip install -q --upgrade pip
   "$venv/bin/python" -m pip install -q "properdocs==$PROPERDOCS" "mkdocs-material==$MATERIAL" -e .
-  "$venv/bin/python" -m pip uninstall -q -y mkdocs mkdocs-macros-plugin
+  "$venv/bin/python" -m pip uninstall -q -y mkdocs
   touch "$stamp"
 fi
 if "$venv/bin/python" -c 'import importlib.util as u, sys; sys.exit(u.find_spec("mkdocs") is None)'; then
