@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, PlainValidator
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainValidator
 
 from units import Amount, UnitError, check_dimension, parse_amount
 
@@ -81,3 +81,21 @@ Fraction = Annotated[
 Count = Annotated[
     Amount, _make_quantity_validator(("",), bare=True, negative=False, fraction=False)
 ]
+
+
+#: Below this a carbon oxidation rate is a typing slip (``0.99 %`` for ``99 %``), not a fuel:
+#: published rates lie between 90 % and 100 % (factors.md §1).
+LOWEST_OXIDATION = 0.5
+
+
+def _plausible_oxidation(rate: Amount) -> Amount:
+    if rate.to("") < LOWEST_OXIDATION:
+        raise UnitError(
+            f"碳氧化率 “{rate.text}” 低于 50 %，不像燃料的碳氧化率",
+            "碳氧化率通常为 90 %–100 %：写作 “99 %” 或 0.99（“0.99 %” 是 0.0099）",
+        )
+    return rate
+
+
+#: A carbon oxidation rate: a fraction, refused when implausibly low.
+OxidationRate = Annotated[Fraction, AfterValidator(_plausible_oxidation)]

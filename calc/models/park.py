@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from calc.models.common import Count, Fraction, Strict, quantity
+from calc.models.common import Count, Fraction, OxidationRate, Strict, quantity
 from units import Amount, UnitError, dimensionality
 
 Text = Annotated[str, Field(min_length=1)]
@@ -60,7 +60,7 @@ class Combustion(_FuelUse):
     sector: Sector
     ef_co2: Annotated[Amount, quantity("kgCO2/TJ")] | None = None
     carbon_content: Annotated[Amount, quantity("tC/GJ")] | None = None
-    oxidation: Fraction | None = None
+    oxidation: OxidationRate | None = None
 
     @model_validator(mode="after")
     def one_way_to_the_co2_factor(self) -> Combustion:

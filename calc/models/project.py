@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from calc.models.common import Fraction, Strict, quantity
+from calc.models.common import OxidationRate, Strict, quantity
 from units import Amount, UnitError, dimensionality
 
 Text = Annotated[str, Field(min_length=1)]
@@ -27,7 +27,7 @@ class FuelRow(Strict):
     consumption: Annotated[Amount, quantity("t", "万Nm3")]
     lhv: Annotated[Amount, quantity("GJ/t", "GJ/万Nm3")] | None = None
     carbon_content: Annotated[Amount, quantity("tC/GJ")] | None = None
-    oxidation: Fraction | None = None
+    oxidation: OxidationRate | None = None
 
     @model_validator(mode="after")
     def consumption_times_lhv_is_energy(self) -> FuelRow:
