@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, PlainValidator
 
-from units import Amount, UnitError, check_dimension, parse_amount
+from units import Amount, UnitError, check_dimension, dimensionality, parse_amount
 
 
 class Strict(BaseModel):
@@ -99,3 +99,48 @@ def _plausible_oxidation(rate: Amount) -> Amount:
 
 #: A carbon oxidation rate: a fraction, refused when implausibly low.
 OxidationRate = Annotated[Fraction, AfterValidator(_plausible_oxidation)]
+
+
+def plausible(what: str, ranges: dict[str, tuple[float, float]]) -> AfterValidator:
+    """Refuse a value far outside what the quantity takes in practice: the usual sign of a unit
+    slip (t for kg, GJ for TJ, Nm3 for 万Nm3), which would otherwise publish a number off by a
+    factor of a thousand. ``ranges`` maps a unit to (low, high) in that unit; the range whose
+    unit has the value's dimension applies. The bounds are wide on purpose (see their uses)."""
+
+    def check(amount: Amount) -> Amount:
+        for unit, (low, high) in ranges.items():
+            if dimensionality(unit) != dimensionality(amount.unit):
+                continue
+            value = amount.to(unit)
+            if not low <= value <= high:
+                raise UnitError(
+                    f"{what} “{amount.text}” 即 {value:.6g} {unit}，超出常见范围 "
+                    f"{low:g}–{high:g} {unit}",
+                    "检查数值与单位：t 与 kg、GJ 与 TJ、万Nm3 与 Nm3、tC/GJ 与 tC/TJ 常被混淆",
+                )
+        return amount
+
+    return AfterValidator(check)
+
+
+#: Low heating value, per mass (coal gangue ~8 … hydrogen ~120 GJ/t) or per gas volume
+#: (blast-furnace gas ~33 … LPG vapour ~1100 GJ/万Nm3).
+HeatingValue = Annotated[
+    Amount,
+    quantity("GJ/t", "GJ/万Nm3"),
+    plausible("低位发热量", {"GJ/t": (1, 150), "GJ/万Nm3": (5, 2000)}),
+]
+#: Carbon content per heat: fuels lie between ~12 and ~71 tC/TJ (blast-furnace gas).
+CarbonContent = Annotated[
+    Amount, quantity("tC/GJ"), plausible("单位热值含碳量", {"tC/TJ": (3, 300)})
+]
+#: CO2 per heat: fuels lie between ~44,000 and ~260,000 kgCO2/TJ (IPCC 2006).
+Co2PerHeat = Annotated[
+    Amount, quantity("kgCO2/TJ"), plausible("CO2 排放因子", {"tCO2/TJ": (5, 500)})
+]
+#: Grid electricity CO2 factor: 0 (green power) … ~1.2 tCO2/MWh (coal-only grids).
+GridFactor = Annotated[
+    Amount, quantity("tCO2/MWh"), plausible("电力排放因子", {"tCO2/MWh": (0, 3)})
+]
+#: Purchased heat CO2 factor: the default is 0.11 tCO2/GJ.
+HeatFactor = Annotated[Amount, quantity("tCO2/GJ"), plausible("热力排放因子", {"tCO2/GJ": (0, 1)})]

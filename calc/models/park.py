@@ -12,7 +12,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from calc.models.common import Count, Fraction, OxidationRate, Strict, quantity
+from calc.models.common import (
+    CarbonContent,
+    Co2PerHeat,
+    Count,
+    Fraction,
+    GridFactor,
+    HeatingValue,
+    OxidationRate,
+    Strict,
+    quantity,
+)
 from units import Amount, UnitError, dimensionality
 
 Text = Annotated[str, Field(min_length=1)]
@@ -21,7 +31,6 @@ Group = Literal["power", "steel", "building_materials", "nonferrous", "chemicals
 
 Mass = Annotated[Amount, quantity("t")]
 FuelAmount = Annotated[Amount, quantity("t", "万Nm3", "GJ")]
-HeatingValue = Annotated[Amount, quantity("GJ/t", "GJ/万Nm3")]
 ENERGY = dimensionality("GJ")
 
 
@@ -58,8 +67,8 @@ class Combustion(_FuelUse):
     CO2 = amount × lhv × carbon_content × oxidation × 44/12."""
 
     sector: Sector
-    ef_co2: Annotated[Amount, quantity("kgCO2/TJ")] | None = None
-    carbon_content: Annotated[Amount, quantity("tC/GJ")] | None = None
+    ef_co2: Co2PerHeat | None = None
+    carbon_content: CarbonContent | None = None
     oxidation: OxidationRate | None = None
 
     @model_validator(mode="after")
@@ -142,7 +151,7 @@ class Electricity(Strict):
     exported: Annotated[Amount, quantity("MWh")] = Field(
         default=Amount(0.0, "MWh", "0 MWh"), alias="export"
     )
-    factor: Annotated[Amount, quantity("tCO2/MWh")]
+    factor: GridFactor
 
 
 class Wastewater(Strict):
@@ -176,7 +185,7 @@ class Reduction(Strict):
     kind: Literal["CCUS", "副产气回收", "绿电", "自建光伏", "其他"]
     amount: Annotated[Amount, quantity("tCO2e", "tCO2")] | None = None
     electricity: Annotated[Amount, quantity("MWh")] | None = None
-    factor: Annotated[Amount, quantity("tCO2/MWh")] | None = None
+    factor: GridFactor | None = None
 
     @model_validator(mode="after")
     def amount_or_electricity_times_factor(self) -> Reduction:

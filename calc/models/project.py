@@ -10,7 +10,15 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from calc.models.common import OxidationRate, Strict, quantity
+from calc.models.common import (
+    CarbonContent,
+    GridFactor,
+    HeatFactor,
+    HeatingValue,
+    OxidationRate,
+    Strict,
+    quantity,
+)
 from units import Amount, UnitError, dimensionality
 
 Text = Annotated[str, Field(min_length=1)]
@@ -25,8 +33,8 @@ class FuelRow(Strict):
     name: Text
     fuel: Text
     consumption: Annotated[Amount, quantity("t", "万Nm3")]
-    lhv: Annotated[Amount, quantity("GJ/t", "GJ/万Nm3")] | None = None
-    carbon_content: Annotated[Amount, quantity("tC/GJ")] | None = None
+    lhv: HeatingValue | None = None
+    carbon_content: CarbonContent | None = None
     oxidation: OxidationRate | None = None
 
     @model_validator(mode="after")
@@ -69,7 +77,7 @@ class ElectricityRow(Strict):
 
     name: Text
     consumption: Annotated[Amount, quantity("MWh")]
-    factor: Annotated[Amount, quantity("tCO2/MWh")]
+    factor: GridFactor
 
 
 class HeatRow(Strict):
@@ -77,7 +85,7 @@ class HeatRow(Strict):
 
     name: Text
     consumption: Annotated[Amount, quantity("GJ")]
-    factor: Annotated[Amount, quantity("tCO2/GJ")]
+    factor: HeatFactor
 
 
 class Phase(Strict):
