@@ -330,6 +330,8 @@ def _merge(
 def read_report(folder: Path) -> tuple[dict[str, Any], SourceMap]:
     """The merged data of a report folder and the map back to its files."""
     folder = Path(folder)
+    if folder.is_file() and folder.name == REPORT_FILE:  # `tanping check DIR/report.yml`
+        folder = folder.parent
     report = folder / REPORT_FILE
     if not report.is_file():
         raise InputError(
