@@ -27,6 +27,8 @@ def compute(folder: Path | str, library: FactorLibrary | None = None) -> Result:
 
 
 def _compute(folder: Path, library: FactorLibrary | None) -> Result:
+    if folder.is_file():  # the path of report.yml itself
+        folder = folder.parent
     data, sources = read_report(folder)
     report = validate_report(data, sources)
     library = library or FactorLibrary.default()
