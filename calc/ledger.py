@@ -34,6 +34,7 @@ class Derivation:
     inputs: tuple[str, ...] = ()
     parts: tuple[str, ...] = ()
     note: str = ""
+    sources: tuple[int, ...] = ()  # indices of the report's source rows a sum adds up (park)
 
 
 @dataclass(frozen=True, slots=True)

@@ -155,6 +155,13 @@ class ParkResult:
     groups: dict[str, str]  # industry -> group
     locate: Locate | None = None
     analysis: Any = None  # calc.park_analysis.ParkAnalysis, set by calc.pipeline.compute
+    _by_index: dict[int, SourceResult] | None = field(default=None, repr=False)
+
+    def source(self, index: int) -> SourceResult:
+        """The result of the report's source row ``index``."""
+        if self._by_index is None:
+            self._by_index = {s.index: s for s in self.sources}
+        return self._by_index[index]
 
     def period_sources(self, period: str) -> list[SourceResult]:
         return [s for s in self.sources if s.period == period]
@@ -769,7 +776,7 @@ def aggregate(report: ParkReport, result: ParkResult) -> None:
     written period by period, totals from the unrounded row sums.
     """
     sums: dict[tuple[str, ...], float] = defaultdict(float)
-    counts: dict[tuple[str, ...], int] = defaultdict(int)
+    members: dict[tuple[str, ...], list[int]] = defaultdict(list)
     gases: dict[tuple[str, str], float] = defaultdict(float)
     for s in result.sources:
         p = s.period
@@ -783,7 +790,7 @@ def aggregate(report: ParkReport, result: ParkResult) -> None:
                 gases[(p, gas)] += tonnes
         for cell in cells:
             sums[cell] += s.signed if cell[1] in ("ent", "ind") else s.co2e
-            counts[cell] += 1
+            members[cell].append(s.index)
     ledger = result.ledger
 
     def add_sum(key: str, cell: tuple[str, ...], label: str, what: str) -> None:
@@ -792,7 +799,11 @@ def aggregate(report: ParkReport, result: ParkResult) -> None:
             sums.get(cell, 0.0),
             T,
             label,
-            Derivation(f"Σ {what}", note=f"{counts.get(cell, 0)} 项排放源"),
+            Derivation(
+                f"Σ {what}",
+                note=f"{len(members.get(cell, ()))} 项排放源",
+                sources=tuple(members.get(cell, ())),
+            ),
         )
 
     def add_total(key: str, parts: Sequence[str], label: str) -> None:
@@ -1079,3 +1090,75 @@ def compute(report: ParkReport, library: FactorLibrary, locate: Locate) -> ParkR
     if errors:
         raise ReportErrors(errors)
     return result
+
+
+# ---- what one source row stands for (for derivations) --------------------------------------------
+
+PARAMETER_LABELS = {
+    "amount": "燃料量",
+    "lhv": "低位发热量",
+    "ef_co2": "CO2 排放因子",
+    "carbon_content": "单位热值含碳量",
+    "oxidation": "碳氧化率",
+    "ef_n2o": "N2O 排放因子",
+    "ef_ch4": "CH4 排放因子",
+    "imported": "调入电量",
+    "exported": "调出电量",
+    "factor": "排放因子",
+    "electricity": "电量",
+    "clinker": "熟料产量",
+    "carbide_slag_clinker": "电石渣熟料产量",
+    "production": "产量",
+    "ef": "排放因子",
+    "use": "用量",
+    "mass": "碳酸盐用量",
+    "calcination": "煅烧比例",
+    "tow": "废水 COD 总量",
+    "sludge": "污泥去除 COD",
+    "bo": "B0",
+    "mcf": "MCF",
+    "recovered": "甲烷回收量",
+}
+
+
+@dataclass(frozen=True)
+class SourceDetail:
+    """One source row as a derivation shows it: where, whose, what was computed from what."""
+
+    index: int
+    where: str
+    owner: str
+    kind: str
+    terms: tuple[tuple[str, str], ...]  # (formula in words, the row's values as written)
+    gases: dict[str, float]
+    co2e: float
+    reduction: bool
+    defaults: tuple[FactorUse, ...]
+
+
+def describe_source(result: ParkResult, index: int) -> SourceDetail:
+    """The derivation of one source row of ``result`` (values unrounded; templates round)."""
+    source = result.source(index)
+    where = str(result.locate(("sources", index))) if result.locate else f"sources[{index}]"
+    terms = tuple(
+        (
+            term.formula,
+            "；".join(
+                f"{PARAMETER_LABELS.get(name, name)} {amount.text}"
+                for name, amount in term.amounts
+                if amount is not None and amount.text not in ("0", "0 t", "0 tCOD", "0 tCH4")
+            ),
+        )
+        for term in source.terms
+    )
+    return SourceDetail(
+        index,
+        where,
+        source.enterprise or source.industry,
+        KIND_LABELS[source.kind],
+        terms,
+        dict(source.gases),
+        source.co2e,
+        source.domain == "reductions",
+        tuple(source.defaults),
+    )

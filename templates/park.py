@@ -19,6 +19,8 @@ from markupsafe import Markup
 
 from calc.catalogues import indicator_system
 from calc.factors import FactorLibrary
+from calc.gwp import gwp_factor
+from calc.ledger import Derivation
 from calc.models.park import ParkReport, Target
 from calc.park import (
     DOMAIN_LABELS,
@@ -31,6 +33,7 @@ from calc.park import (
     SECTOR_LABELS,
     SECTORS,
     ParkResult,
+    describe_source,
     period_key,
 )
 from calc.park_analysis import (
@@ -138,6 +141,39 @@ class ParkRenderer(ReportRenderer):
         if result.analysis is None:  # computed without calc.pipeline (tests)
             result.analysis = analyse(result, FactorLibrary.default(), self.folder)
         self.analysis: ParkAnalysis = result.analysis
+
+    # ---- derivations of sums: the source rows behind them ----------------------------------------
+    def source_lines(self, derivation: Derivation, *, limit: int | None = None) -> list[str]:
+        """Each source row a C.1/C.2/enterprise sum adds up: where it is in the report, whose it
+        is, the equation, the values as written, any default used, and its result."""
+        indices = derivation.sources
+        shown = indices if limit is None else indices[:limit]
+        lines = []
+        for index in shown:
+            detail = describe_source(self.result, index)
+            steps = "；".join(
+                f"{formula}（{values}）" if values else formula for formula, values in detail.terms
+            )
+            gases = "、".join(
+                f"{gas} {fixed(tonnes, 4)} t"
+                + ("" if gas in ("CO2", "CO2e") else f" × GWP {self._gwp(gas):g}")
+                for gas, tonnes in detail.gases.items()
+            )
+            defaults = "".join(
+                f"；{f.parameter} {f.value} 为缺省值（{f.citation}）" for f in detail.defaults
+            )
+            sign = "减排量" if detail.reduction else "排放量"
+            lines.append(
+                f"{detail.where} {detail.owner} {detail.kind}：{steps}{defaults} → "
+                f"{gases + '，' if gases and not detail.reduction else ''}"
+                f"{sign} {fixed(detail.co2e, 2)} {label('tCO2e')}"
+            )
+        if limit is not None and len(indices) > limit:
+            lines.append(f"……另有 {len(indices) - limit} 项排放源，见台账")
+        return lines
+
+    def _gwp(self, gas: str) -> float:
+        return gwp_factor(gas, self.report.gwp, FactorLibrary.default()).value.magnitude
 
     # ---- periods and names -----------------------------------------------------------------------
     def periods(self) -> list[str]:

@@ -30,6 +30,9 @@ from calc.pipeline import Result
 from units.format import fixed, label, significant
 
 TEMPLATES = Path(__file__).parent
+#: How many source rows a sum lists in a hover card and in the 计算过程 appendix.
+CARD_SOURCES = 8
+APPENDIX_SOURCES = 40
 APPENDIX_PAGE = "derivations"  # the 计算过程 page of every report in the site
 CHAPTER_FILE = re.compile(r"^(\d+)[-_ ]")
 
@@ -286,8 +289,17 @@ class ReportRenderer:
                 ]
             if d.inputs:
                 card["inputs"] = list(d.inputs)
+            sources = self.source_lines(d, limit=CARD_SOURCES)
+            if sources:
+                card["sources"] = sources
         card["value"] = f"{fixed(figure.value, 6).rstrip('0').rstrip('.')} {label(figure.unit)}"
         return card
+
+    def source_lines(self, derivation: Derivation, *, limit: int | None = None) -> list[str]:
+        """One line per source row a sum adds up (formula, values as written, result), at
+        most ``limit`` and a closing count; report kinds with source rows override this."""
+        del derivation, limit
+        return []
 
     def derivation_text(self, figure: Figure) -> str:
         """The derivation as plain text (for the hover card)."""
@@ -348,6 +360,7 @@ class ReportRenderer:
                     "note": d.note,
                     "factors": d.factors,
                     "inputs": d.inputs,
+                    "sources": self.source_lines(d, limit=APPENDIX_SOURCES),
                     "value": fixed(figure.value, 6).rstrip("0").rstrip("."),
                     "unit": label(figure.unit),
                 }

@@ -71,6 +71,12 @@
       row(inputs, "数据", data.inputs.join("；"));
       box.appendChild(inputs);
     }
+    if (data.sources && data.sources.length) {
+      box.appendChild(node("p", "tp-card__head", "排放源"));
+      var sources = node("ul", "tp-card__factors");
+      data.sources.forEach(function (line) { sources.appendChild(node("li", null, line)); });
+      box.appendChild(sources);
+    }
     box.appendChild(node("p", "tp-card__value", "= " + data.value + "（未修约）"));
     box.appendChild(node("p", "tp-card__more", "计算过程第 " + data.n + " 项 · 点击数字查看"));
     return true;
