@@ -38,6 +38,7 @@ from calc.models.park import (
     CalciumCarbide,
     Cement,
     Combustion,
+    EconomyRow,
     ElectricalEquipment,
     FlatGlass,
     GasFugitive,
@@ -261,8 +262,19 @@ def cross_check(report: ParkReport, locate: Locate) -> list[InputError]:
             errors.append(
                 unknown("行业", enterprise.industry, industries, ("enterprises", index, "industry"))
             )
+    given: set[tuple[int, str | None, str]] = set()
     for index, row in enumerate(report.economy):
         where: tuple[Key, ...] = ("economy", index)
+        if (row.period, row.scenario, row.industry) in given:
+            scenario = f" {row.scenario}" if row.scenario else ""
+            errors.append(
+                InputError(
+                    f"{row.period}{scenario} {row.industry} 的经济数据重复给出",
+                    "每个时期（规划年按情景）每个行业只写一行",
+                    locate(where),
+                )
+            )
+        given.add((row.period, row.scenario, row.industry))
         if row.industry not in industry_set:
             errors.append(unknown("行业", row.industry, industries, (*where, "industry")))
         if row.scenario is None and row.period in report.planning:
@@ -926,43 +938,35 @@ def _gas_order(gas: str) -> int:
     return order.index(gas) if gas in order else len(order)
 
 
+def economy(report: ParkReport) -> dict[tuple[str, str], EconomyRow]:
+    """The economy row of each (period key, industry): a planning-year row without scenario
+    applies to every scenario that has no row of its own."""
+    rows: dict[tuple[str, str], EconomyRow] = {}
+    general: list[EconomyRow] = []
+    for row in report.economy:
+        if row.period in report.planning and row.scenario is None:
+            general.append(row)
+        else:
+            rows.setdefault((period_key(row.period, row.scenario), row.industry), row)
+    for row in general:
+        for scenario in report.scenarios:
+            rows.setdefault((period_key(row.period, scenario), row.industry), row)
+    return rows
+
+
 def indicators(report: ParkReport, result: ParkResult, locate: Locate) -> list[InputError]:
     """Performance indicators per industry and period, and decline rates against the base year."""
     errors: list[InputError] = []
     ledger = result.ledger
-    economy: dict[tuple[str, str], Any] = {}
-    scenario_ids = list(report.scenarios)
-    for index, row in enumerate(report.economy):
-        keys = (
-            [period_key(row.period, s) for s in scenario_ids]
-            if row.period in report.planning and row.scenario is None
-            else [period_key(row.period, row.scenario)]
-        )
-        for key in keys:
-            if (
-                (key, row.industry) in economy
-                and row.scenario is None
-                and row.period in report.planning
-            ):
-                continue
-            if (key, row.industry) in economy and economy[(key, row.industry)][1] is not None:
-                errors.append(
-                    InputError(
-                        f"{key} {row.industry} 的经济数据重复给出",
-                        "每个时期每个行业只写一行",
-                        locate(("economy", index)),
-                    )
-                )
-                continue
-            economy[(key, row.industry)] = (row, index)
+    rows = economy(report)
+    position = {id(row): index for index, row in enumerate(report.economy)}
     base = str(report.history[-1])
     for industry in report.industries:
         product_unit: str | None = None
         for period in result.periods:
-            entry = economy.get((period, industry.name))
-            if entry is None:
+            row = rows.get((period, industry.name))
+            if row is None:
                 continue
-            row = entry[0]
             emissions = ledger.value(f"ind.{period}.{industry.name}")
             for indicator, (label, unit) in INDICATORS.items():
                 amount: Amount | None = getattr(row, ECONOMY_FIELDS[indicator])
@@ -976,7 +980,9 @@ def indicators(report: ParkReport, result: ParkResult, locate: Locate) -> list[I
                     except UnitError as err:
                         errors.append(
                             InputError(
-                                err.problem, err.hint, locate(("economy", entry[1], "product"))
+                                err.problem,
+                                err.hint,
+                                locate(("economy", position[id(row)], "product")),
                             )
                         )
                         continue

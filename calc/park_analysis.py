@@ -46,19 +46,21 @@ from calc.errors import InputError, Location, ReportErrors
 from calc.factors import Factor, FactorLibrary
 from calc.gwp import gwp_factor
 from calc.ledger import Derivation, FactorUse, Ledger
-from calc.models.park import EconomyRow, ParkReport, Target
+from calc.models.park import ParkReport, Target
 from calc.park import (
     DOMAIN_LABELS,
     DOMAINS,
+    ECONOMY_FIELDS,
     GROUP_LABELS,
     GROUPS,
     INDICATORS,
     ParkResult,
+    T,
+    economy,
     period_key,
 )
 from units import GASES, Quantity, UnitError, conversion_factor
 
-T = "tCO2e"
 PCT = "%"
 
 #: The seven gases (or gas families) of guideline clause 3.1, in the order of the clause.
@@ -76,12 +78,6 @@ PFC_GASES = ("CF4", "C2F6")
 
 #: Park-level indicators: those whose denominators add up across industries.
 PARK_INDICATORS = ("output_value", "value_added", "energy")
-ECONOMY_FIELDS = {
-    "output_value": "output_value",
-    "value_added": "value_added",
-    "energy": "energy_use",
-}
-
 ECONOMY_LABELS = {
     "output_value": ("工业总产值", "万元"),
     "value_added": ("工业增加值", "万元"),
@@ -504,22 +500,6 @@ def activity(result: ParkResult) -> list[str]:
 
 
 # ---- 5. economy and park-level indicators --------------------------------------------------------
-
-
-def economy(report: ParkReport) -> dict[tuple[str, str], EconomyRow]:
-    """The economy row of each (period key, industry): a planning-year row without scenario
-    applies to every scenario that has no row of its own."""
-    rows: dict[tuple[str, str], EconomyRow] = {}
-    general: list[EconomyRow] = []
-    for row in report.economy:
-        if row.period in report.planning and row.scenario is None:
-            general.append(row)
-        else:
-            rows.setdefault((period_key(row.period, row.scenario), row.industry), row)
-    for row in general:
-        for scenario in report.scenarios:
-            rows.setdefault((period_key(row.period, scenario), row.industry), row)
-    return rows
 
 
 def economy_totals(result: ParkResult) -> None:

@@ -29,7 +29,7 @@ from calc.models.project import (
     ProcessRow,
     ProjectReport,
 )
-from units import Amount, Quantity, UnitError, conversion_factor, dimensionality
+from units import Amount, Quantity, UnitError, annual, conversion_factor, dimensionality
 
 Locate = Callable[[Sequence[Key]], Location]
 
@@ -439,9 +439,7 @@ def _shares(report: ProjectReport, ledger: Ledger, net_new: pint.Quantity[Any]) 
     for key, target, label, where in targets:
         if target is None:
             continue
-        target_q = Quantity(
-            target.to("tCO2") if "/" not in target.unit else target.to("tCO2/a"), "tCO2"
-        )
+        target_q = Quantity(annual(target, "tCO2"), "tCO2")
         share = eq.share_of_target(net_new, target_q)
         ledger.add(
             f"level.{key}_share_pct",

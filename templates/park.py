@@ -34,6 +34,7 @@ from calc.park import (
     SECTORS,
     ParkResult,
     describe_source,
+    economy,
     period_key,
 )
 from calc.park_analysis import (
@@ -45,7 +46,6 @@ from calc.park_analysis import (
     analyse,
     base_period,
     controls,
-    economy,
     gas_label,
     measures_by_domain,
     scenario_order,

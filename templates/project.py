@@ -53,7 +53,7 @@ from calc.project import (
 )
 from templates import charts
 from templates.render import Cell, ReportRenderer, Table
-from units import Amount, UnitError
+from units import Amount, UnitError, annual
 from units.format import fixed, label
 
 PHASE_COLUMNS = {
@@ -945,7 +945,7 @@ class ProjectRenderer(ReportRenderer):
     @staticmethod
     def _reduction(measure: Measure) -> float:
         reduction = measure.reduction
-        return float(reduction.to("tCO2/a" if "/" in reduction.unit else "tCO2"))
+        return annual(reduction, "tCO2")
 
     def _sum_markup(self, values: Sequence[float], unit: str, *, with_unit: bool = True) -> Markup:
         """A sum of inputs, shown with 2 decimals; in the site its addition is the hover title."""

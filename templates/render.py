@@ -301,28 +301,6 @@ class ReportRenderer:
         del derivation, limit
         return []
 
-    def derivation_text(self, figure: Figure) -> str:
-        """The derivation as plain text (for the hover card)."""
-        d = figure.derivation
-        lines = [f"{figure.label}"]
-        if d is not None:
-            lines.append("公式：" + self._words(d.formula))
-            if d.substituted:
-                lines.append("代入：" + label(self._numbers(d.substituted)))
-            elif d.parts:
-                lines.append("代入：" + self._numbers(d.formula))
-            if d.note:
-                lines.append(d.note)
-            for factor in d.factors:
-                origin = "（缺省值）" if factor.default else ""
-                lines.append(f"{factor.parameter} {factor.value}{origin}：{factor.citation}")
-            for where in d.inputs:
-                lines.append(f"数据：{where}")
-        lines.append(
-            f"= {fixed(figure.value, 6).rstrip('0').rstrip('.')} {label(figure.unit)}（未修约）"
-        )
-        return "\n".join(lines)
-
     _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
     def _words(self, text: str) -> str:
@@ -398,7 +376,6 @@ _NOT_MACROS = {
     "macros",
     "context",
     "figure",
-    "derivation_text",
 }
 
 

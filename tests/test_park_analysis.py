@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from calc.errors import InputError, ReportErrors
+from calc.park import economy
 from calc.park_analysis import (
     GAS_CATEGORIES,
-    economy,
     gas_category,
     load_boundary,
     measures_by_domain,

@@ -29,6 +29,7 @@ __all__ = [
     "Amount",
     "Quantity",
     "UnitError",
+    "annual",
     "as_gas",
     "carbon_to_co2",
     "check_dimension",
@@ -269,6 +270,15 @@ def conversion_factor(from_unit: str, to_unit: str) -> float:
             f"单位 “{from_unit}” 不能换算为 “{to_unit}”",
             f"“{from_unit}” 是{describe_unit(from_unit)}，需要{describe_unit(to_unit)}",
         ) from err
+
+
+def annual(amount: Amount, unit: str) -> float:
+    """An amount per year in ``unit``, whether written per year (``720 tCO2/a``) or as the year's
+    total (``720 tCO2``): both mean the same in an annual assessment."""
+    per_year = f"{unit}/a"
+    if dimensionality(amount.unit) == dimensionality(per_year):
+        return amount.to(per_year)
+    return amount.to(unit)
 
 
 # ---- dimensions, described in Chinese ---------------------------------------------------------
