@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import markdown
 from markupsafe import Markup, escape
 
@@ -41,11 +40,9 @@ from calc.pipeline import compute
 from templates.pdf import PrintMeta, render_pdf
 from templates.render import (
     APPENDIX_PAGE,
-    RenderError,
     ReportRenderer,
     chapter_files,
     chapter_number,
-    markdown_safe,
 )
 
 MARKDOWN_EXTENSIONS = ["tables", "attr_list", "md_in_html", "footnotes", "admonition", "toc"]
@@ -92,7 +89,7 @@ def render_page(report: ReportRenderer, path: Path, source: str | None = None) -
     Raises :class:`RenderError` with the file and line of any failing call.
     """
     if source is not None:
-        return _render_generated(report, source, path)
+        return report.render_source(source, path)
     text = number_headings(report.render_chapter(path), chapter_number(path))
     pdf = pdf_name(report.folder)
     pdf_url = f"../{pdf}" if report.directory_urls else pdf
@@ -128,16 +125,6 @@ def number_headings(text: str, chapter: int) -> str:
         number = ".".join(str(n) for n in counters[:level])
         lines[index] = f"{match.group(1)} {number} {match.group(2)}"
     return "\n".join(lines)
-
-
-def _render_generated(report: ReportRenderer, source: str, path: Path) -> str:
-    env = jinja2.Environment(
-        autoescape=True, undefined=jinja2.StrictUndefined, finalize=markdown_safe
-    )
-    try:
-        return env.from_string(source).render(**report.context())
-    except Exception as err:
-        raise RenderError(path, None, str(err)) from err
 
 
 def _after_title(text: str, addition: str) -> str:

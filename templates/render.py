@@ -143,13 +143,17 @@ class ReportRenderer:
         self._page = path.stem
         self._table_count = 0
         self._figure_count = 0
+        return self.render_source(path.read_text(encoding="utf-8"), path)
+
+    def render_source(self, source: str, path: Path) -> str:
+        """Markdown ``source`` (a chapter, or a page tanping generates) with every call evaluated
+        in the strict environment; errors carry ``path`` and the line."""
         env = jinja2.Environment(
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
             finalize=markdown_safe,
         )
-        source = path.read_text(encoding="utf-8")
         try:
             template = env.from_string(source)
             return template.render(**self.context())
@@ -373,6 +377,7 @@ class ReportRenderer:
 _NOT_MACROS = {
     "collect",
     "render_chapter",
+    "render_source",
     "macros",
     "context",
     "figure",
