@@ -1,6 +1,6 @@
 # tanping: two commands on a fresh Debian machine: `make build`, then `make test`.
 #   make build      Debian packages (scripts/system-deps.sh), .venv, the site and one PDF per report
-#   make test       ruff check, ruff format --check, mypy calc units, pytest (browser tests included)
+#   make test       ruff check, ruff format --check, mypy -p tanping (strict), pytest (browser tests included)
 #   make site       the site only (no PDFs), quicker while writing
 #   make properdocs a strict smoke build under ProperDocs, the maintained fork of MkDocs, in its
 #                   own venv (.venv-properdocs); part of .ci/run
@@ -30,7 +30,7 @@ lint: $(VENV_OK)
 	.venv/bin/ruff format --check .
 
 typecheck: $(VENV_OK)
-	.venv/bin/mypy calc units
+	.venv/bin/mypy -p tanping
 
 # pytest exits 5 when it collects no tests: that is a failure here (tests not committed?).
 unit: $(VENV_OK)

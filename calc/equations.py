@@ -19,7 +19,7 @@ from typing import Any, cast
 
 import pint
 
-from units import as_gas, carbon_to_co2, gas_of
+from tanping.units import as_gas, carbon_to_co2, gas_of
 
 Q = pint.Quantity[Any]
 

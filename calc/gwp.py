@@ -6,9 +6,9 @@ from typing import Any
 
 import pint
 
-from calc.errors import GwpError
-from calc.factors import Factor, FactorLibrary
-from units import GASES
+from tanping.calc.errors import GwpError
+from tanping.calc.factors import Factor, FactorLibrary
+from tanping.units import GASES
 
 GWP_SETS = ("SAR", "AR4", "AR5", "AR6")
 

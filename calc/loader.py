@@ -21,7 +21,7 @@ from typing import Any, cast
 
 import yaml
 
-from calc.errors import InputError, Location, YamlSyntaxError
+from tanping.calc.errors import InputError, Location, YamlSyntaxError
 
 REPORT_FILE = "report.yml"
 DATA_DIR = "data"

@@ -23,14 +23,14 @@ from typing import Any
 import numpy as np
 import pint
 
-from calc import equations as eq
-from calc.catalogues import closest
-from calc.errors import FactorError, GwpError, InputError, Location, ReportErrors
-from calc.factors import FactorLibrary, require_fuel_set
-from calc.gwp import gwp_factor
-from calc.ledger import Derivation, FactorUse, Ledger
-from calc.loader import Key
-from calc.models.park import (
+from tanping.calc import equations as eq
+from tanping.calc.catalogues import closest
+from tanping.calc.errors import FactorError, GwpError, InputError, Location, ReportErrors
+from tanping.calc.factors import FactorLibrary, require_fuel_set
+from tanping.calc.gwp import gwp_factor
+from tanping.calc.ledger import Derivation, FactorUse, Ledger
+from tanping.calc.loader import Key
+from tanping.calc.models.park import (
     AdipicAcid,
     Aluminium,
     Biomass,
@@ -53,7 +53,7 @@ from calc.models.park import (
     Source,
     Steel,
 )
-from units import GASES, Amount, Quantity, UnitError, gas_of
+from tanping.units import GASES, Amount, Quantity, UnitError, gas_of
 
 Locate = Callable[[Sequence[Key]], Location]
 
@@ -349,7 +349,7 @@ def _lhv(
     if row.lhv is not None or _is_energy(row.amount):
         return row.lhv
     lhv = defaults.require(row.fuel, "lhv", "低位发热量", (*where, "fuel"), used)
-    from units import dimensionality
+    from tanping.units import dimensionality
 
     if dimensionality(row.amount.unit) * dimensionality(lhv.unit) != dimensionality("GJ"):
         raise InputError(
@@ -361,7 +361,7 @@ def _lhv(
 
 
 def _is_energy(amount: Amount) -> bool:
-    from units import dimensionality
+    from tanping.units import dimensionality
 
     return dimensionality(amount.unit) == dimensionality("GJ")
 

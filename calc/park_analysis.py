@@ -41,13 +41,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from calc.catalogues import closest, measure_catalogue
-from calc.errors import InputError, Location, ReportErrors
-from calc.factors import Factor, FactorLibrary
-from calc.gwp import gwp_factor
-from calc.ledger import Derivation, FactorUse, Ledger
-from calc.models.park import ParkReport, Target
-from calc.park import (
+from tanping.calc.catalogues import closest, measure_catalogue
+from tanping.calc.errors import InputError, Location, ReportErrors
+from tanping.calc.factors import Factor, FactorLibrary
+from tanping.calc.gwp import gwp_factor
+from tanping.calc.ledger import Derivation, FactorUse, Ledger
+from tanping.calc.models.park import ParkReport, Target
+from tanping.calc.park import (
     DOMAIN_LABELS,
     DOMAINS,
     ECONOMY_FIELDS,
@@ -59,7 +59,7 @@ from calc.park import (
     economy,
     period_key,
 )
-from units import GASES, Quantity, UnitError, conversion_factor
+from tanping.units import GASES, Quantity, UnitError, conversion_factor
 
 PCT = "%"
 

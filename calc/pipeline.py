@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from calc import park, project
-from calc.errors import Location
-from calc.factors import FactorLibrary
-from calc.loader import Key, paused_gc, read_report
-from calc.models.park import ParkReport
-from calc.park_analysis import analyse
-from calc.validate import validate_report
+from tanping.calc import park, project
+from tanping.calc.errors import Location
+from tanping.calc.factors import FactorLibrary
+from tanping.calc.loader import Key, paused_gc, read_report
+from tanping.calc.models.park import ParkReport
+from tanping.calc.park_analysis import analyse
+from tanping.calc.validate import validate_report
 
 Result = project.ProjectResult | park.ParkResult
 

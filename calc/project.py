@@ -15,13 +15,13 @@ from typing import Any
 
 import pint
 
-from calc import equations as eq
-from calc.catalogues import IndustryRow, closest, industry_units
-from calc.errors import FactorError, InputError, Location, ReportErrors
-from calc.factors import FactorLibrary, require_fuel_set
-from calc.ledger import Derivation, FactorUse, Ledger
-from calc.loader import Key
-from calc.models.project import (
+from tanping.calc import equations as eq
+from tanping.calc.catalogues import IndustryRow, closest, industry_units
+from tanping.calc.errors import FactorError, InputError, Location, ReportErrors
+from tanping.calc.factors import FactorLibrary, require_fuel_set
+from tanping.calc.ledger import Derivation, FactorUse, Ledger
+from tanping.calc.loader import Key
+from tanping.calc.models.project import (
     ElectricityRow,
     FuelRow,
     HeatRow,
@@ -29,7 +29,7 @@ from calc.models.project import (
     ProcessRow,
     ProjectReport,
 )
-from units import Amount, Quantity, UnitError, annual, conversion_factor, dimensionality
+from tanping.units import Amount, Quantity, UnitError, annual, conversion_factor, dimensionality
 
 Locate = Callable[[Sequence[Key]], Location]
 

@@ -16,11 +16,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from calc.errors import InputError, Location, ReportErrors
-from calc.loader import Key, SourceMap, paused_gc
-from calc.models.park import ParkReport
-from calc.models.project import ProjectReport
-from units import UnitError
+from tanping.calc.errors import InputError, Location, ReportErrors
+from tanping.calc.loader import Key, SourceMap, paused_gc
+from tanping.calc.models.park import ParkReport
+from tanping.calc.models.project import ProjectReport
+from tanping.units import UnitError
 
 MODELS: dict[str, type[ProjectReport] | type[ParkReport]] = {
     "project": ProjectReport,

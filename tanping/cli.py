@@ -11,13 +11,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from calc.errors import TanpingError
+from tanping.calc.errors import TanpingError
 
 EXIT_INPUT = 2
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from calc.pipeline import compute
+    from tanping.calc.pipeline import compute
 
     result = compute(args.dir)
     kind = "建设项目" if result.__class__.__name__ == "ProjectResult" else "产业园区规划"
@@ -26,7 +26,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_ledger(args: argparse.Namespace) -> int:
-    from calc.pipeline import compute
+    from tanping.calc.pipeline import compute
 
     result = compute(args.dir)
     if args.json:
@@ -50,8 +50,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
     from mkdocs.exceptions import MkDocsException
 
-    from calc.pipeline import compute
-    from templates.publish import SiteBuildError, build_site, report_folders
+    from tanping.calc.pipeline import compute
+    from tanping.templates.publish import SiteBuildError, build_site, report_folders
 
     config = Path(args.config)
     content = config.parent / "content"
@@ -72,8 +72,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_pdf(args: argparse.Namespace) -> int:
-    from templates.pdf import PrintError
-    from templates.publish import export_pdf, pdf_name
+    from tanping.templates.pdf import PrintError
+    from tanping.templates.publish import export_pdf, pdf_name
 
     folder = Path(args.dir)
     suffix = "-pdfa" if args.pdf_a else ""

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from units.format import label as unit_label
+from tanping.units.format import label as unit_label
 
 WORKTREE = None  # a revision of None is the working tree
 INPUT_NAMES = ("report.yml",)
@@ -194,15 +194,17 @@ def export(root: Path, commit: str, into: Path) -> Path:
 
 
 # ---- computing ledgers ---------------------------------------------------------------------------
+PIPELINE = "tanping.calc.pipeline"
 _COMPUTE = r"""
 import json, sys
-code, folders = sys.argv[1], sys.argv[2:]
+import importlib
+code, module, folders = sys.argv[1], sys.argv[2], sys.argv[3:]
 if code:
     sys.path.insert(0, code)
-import calc
-if code and not calc.__file__.startswith(code):
-    raise SystemExit(f"calc imported from {calc.__file__}, not {code}")
-from calc.pipeline import compute
+pipeline = importlib.import_module(module)
+if code and not pipeline.__file__.startswith(code):
+    raise SystemExit(f"{module} imported from {pipeline.__file__}, not {code}")
+compute = pipeline.compute
 out = {}
 for folder in folders:
     try:
@@ -229,9 +231,13 @@ def compute_ledgers(tree: Path, folders: Sequence[str]) -> Ledgers:
     ledgers = Ledgers()
     if not folders:
         return ledgers
-    code = str(tree) if (tree / "calc" / "pipeline.py").is_file() else ""
+    code, module = "", PIPELINE
+    if (tree / "tanping" / "calc" / "pipeline.py").is_file():
+        code = str(tree)
+    elif (tree / "calc" / "pipeline.py").is_file():  # revisions before the tanping.* names
+        code, module = str(tree), "calc.pipeline"
     proc = subprocess.run(
-        [sys.executable, "-c", _COMPUTE, code, *folders],
+        [sys.executable, "-c", _COMPUTE, code, module, *folders],
         cwd=tree,
         capture_output=True,
         text=True,

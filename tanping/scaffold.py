@@ -5,9 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from calc.errors import InputError, Location
+from tanping import templates
+from tanping.calc.errors import InputError, Location
 
-SCAFFOLDS = Path(__file__).resolve().parent.parent / "templates" / "scaffold"
+SCAFFOLDS = Path(templates.__file__).parent / "scaffold"
 
 
 def new_report(kind: str, folder: Path, *, force: bool = False) -> Path:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from units.format import fixed
+from tanping.units.format import fixed
 
 __all__ = [
     "EMISSION_SOURCE_COLOURS",

@@ -17,12 +17,12 @@ from typing import Any
 
 from markupsafe import Markup
 
-from calc.catalogues import indicator_system
-from calc.factors import FactorLibrary
-from calc.gwp import gwp_factor
-from calc.ledger import Derivation
-from calc.models.park import ParkReport, Target
-from calc.park import (
+from tanping.calc.catalogues import indicator_system
+from tanping.calc.factors import FactorLibrary
+from tanping.calc.gwp import gwp_factor
+from tanping.calc.ledger import Derivation
+from tanping.calc.models.park import ParkReport, Target
+from tanping.calc.park import (
     DOMAIN_LABELS,
     DOMAINS,
     ENERGY_ROWS,
@@ -37,7 +37,7 @@ from calc.park import (
     economy,
     period_key,
 )
-from calc.park_analysis import (
+from tanping.calc.park_analysis import (
     ACTIVITY_LABELS,
     GAS_CATEGORY_LABELS,
     ParkAnalysis,
@@ -50,10 +50,10 @@ from calc.park_analysis import (
     measures_by_domain,
     scenario_order,
 )
-from calc.pipeline import Result
-from templates import charts
-from templates.render import Cell, ReportRenderer, Table
-from units.format import fixed, label
+from tanping.calc.pipeline import Result
+from tanping.templates import charts
+from tanping.templates.render import Cell, ReportRenderer, Table
+from tanping.units.format import fixed, label
 
 WAN = 1e-4  # tCO2e -> 万tCO2e (and 万元 -> 亿元, tce -> 万tce), for display only
 WAN_T = "万tCO₂e"

@@ -395,7 +395,8 @@ def check_pdf_a(pdf: bytes) -> None:
     problems = []
     if xmp is None or str(xmp.pdfaid_part) != "3" or str(xmp.pdfaid_conformance) != "B":
         problems.append("XMP 元数据未声明 PDF/A-3b（pdfaid:part 3、conformance B）")
-    intents = reader.trailer["/Root"].get("/OutputIntents")
+    root = reader.trailer["/Root"].get_object()
+    intents = root.get("/OutputIntents") if isinstance(root, pypdf.generic.DictionaryObject) else None
     if not intents or "/DestOutputProfile" not in intents[0].get_object():
         problems.append("缺少带 ICC 配置文件的 OutputIntent")
     for page in reader.pages:

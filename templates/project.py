@@ -40,9 +40,9 @@ from dataclasses import dataclass, field
 import pint
 from markupsafe import Markup
 
-from calc.factors import GRADES, Factor, FactorLibrary
-from calc.models.project import FuelRow, Measure, ProjectReport
-from calc.project import (
+from tanping.calc.factors import GRADES, Factor, FactorLibrary
+from tanping.calc.models.project import FuelRow, Measure, ProjectReport
+from tanping.calc.project import (
     CATEGORIES,
     LEVEL_ORDER,
     PHASES,
@@ -51,10 +51,10 @@ from calc.project import (
     Parameter,
     ProjectResult,
 )
-from templates import charts
-from templates.render import Cell, ReportRenderer, Table
-from units import Amount, UnitError, annual
-from units.format import fixed, label
+from tanping.templates import charts
+from tanping.templates.render import Cell, ReportRenderer, Table
+from tanping.units import Amount, UnitError, annual
+from tanping.units.format import fixed, label
 
 PHASE_COLUMNS = {
     "existing": "现有工程",

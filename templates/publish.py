@@ -35,10 +35,10 @@ from typing import Any
 import markdown
 from markupsafe import Markup, escape
 
-from calc.models.park import ParkReport
-from calc.pipeline import compute
-from templates.pdf import PrintMeta, render_pdf
-from templates.render import (
+from tanping.calc.models.park import ParkReport
+from tanping.calc.pipeline import compute
+from tanping.templates.pdf import PrintMeta, render_pdf
+from tanping.templates.render import (
     APPENDIX_PAGE,
     ReportRenderer,
     chapter_files,
@@ -56,8 +56,8 @@ def report_folders(content: Path) -> list[Path]:
 
 def renderer(folder: Path, *, mode: str = "site") -> ReportRenderer:
     """The computed report of ``folder`` with its numbering collected (first pass done)."""
-    from templates.park import ParkRenderer
-    from templates.project import ProjectRenderer
+    from tanping.templates.park import ParkRenderer
+    from tanping.templates.project import ProjectRenderer
 
     result = compute(folder)
     cls: type[ReportRenderer] = (

@@ -25,9 +25,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from calc.ledger import Derivation, Figure
-from calc.pipeline import Result
-from units.format import fixed, label, significant
+from tanping.calc.ledger import Derivation, Figure
+from tanping.calc.pipeline import Result
+from tanping.units.format import fixed, label, significant
 
 TEMPLATES = Path(__file__).parent
 #: How many source rows a sum lists in a hover card and in the 计算过程 appendix.

@@ -29,9 +29,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation, Section
 
-from calc.errors import TanpingError
-from templates import publish
-from templates.render import RenderError, ReportRenderer
+from tanping.calc.errors import TanpingError
+from tanping.templates import publish
+from tanping.templates.render import RenderError, ReportRenderer
 
 DERIVATIONS_PAGE = "derivations.md"
 _renderers: dict[Path, ReportRenderer] = {}

@@ -3,7 +3,7 @@ and the ``tanping`` command run in-process and as a real subprocess.
 
 The spec examples (``spec/project-example.yml``, ``spec/park-example.yml``) are the contract of
 spec/README.md: they are copied byte for byte, never edited. They are read from the folder named
-by ``TANPING_SPEC``, else ``/work/shared/spec``, else the committed copies the site builds
+by ``TANPING_SPEC``, else the committed copies the site builds
 (``content/spec-project/report.yml``, ``content/spec-park/report.yml``); a missing example fails
 the tests that need it rather than skipping them.
 """
@@ -40,7 +40,6 @@ CONTENT_COPIES = {
 def spec_candidates(name: str) -> list[Path]:
     """Where a spec example is looked for, first match wins."""
     folders = [Path(os.environ["TANPING_SPEC"])] if os.environ.get("TANPING_SPEC") else []
-    folders.append(Path("/work/shared/spec"))
     return [folder / name for folder in folders] + [CONTENT_COPIES[name]]
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import yaml
 
-from templates.publish import report_folders
+from tanping.templates.publish import report_folders
 from tests.conftest import REPO, run_subprocess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

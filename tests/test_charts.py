@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from templates.charts import (
+from tanping.templates.charts import (
     FONT_FAMILY,
     GROUP_COLOURS,
     MapPoint,

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from calc.pipeline import compute
+from tanping.calc.pipeline import compute
 from tanping.diff import NO_INPUT_CHANGE
 from tests.conftest import REPO, CliResult
 
@@ -163,11 +163,15 @@ def test_working_tree_default_and_added_removed_figures(repo: Path) -> None:
 
 
 def test_figures_changed_without_input_change_are_called_out(repo: Path) -> None:
-    """The repository carries its own calc/ and units/: a factor library change alone moves
-    figures computed with a default factor, and the diff says so."""
-    for package in ("calc", "units"):
+    """The repository carries its own code (tanping/ with its links to calc/, units/ and
+    templates/): a factor library change alone moves figures computed with a default factor, and
+    the diff says so."""
+    for package in ("tanping", "calc", "units", "templates"):
         shutil.copytree(
-            REPO / package, repo / package, ignore=shutil.ignore_patterns("__pycache__")
+            REPO / package,
+            repo / package,
+            symlinks=True,
+            ignore=shutil.ignore_patterns("__pycache__"),
         )
     folder = repo / FOLDER
     data = load(EXAMPLE)

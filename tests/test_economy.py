@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from calc.errors import ReportErrors
-from calc.pipeline import compute
+from tanping.calc.errors import ReportErrors
+from tanping.calc.pipeline import compute
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = (ROOT / "content" / "spec-park" / "report.yml").read_text(encoding="utf-8")

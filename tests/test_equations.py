@@ -22,8 +22,8 @@ import numpy as np
 import pint
 import pytest
 
-from calc import equations as eq
-from units import Quantity, UnitError
+from tanping.calc import equations as eq
+from tanping.units import Quantity, UnitError
 
 
 def q(value: str | float | np.ndarray, unit: str | None = None) -> Any:

@@ -1,7 +1,7 @@
 """The factor library's data (calc/factors/*.csv) against its source, factors.md.
 
 Reference tests are named after the section or worked example of
-``/work/shared/reference/factors.md`` they copy (E5, E7, E8, §3 …); the published numbers are kept
+``calc/factors/SOURCES.md`` they copy (E5, E7, E8, §3 …); the published numbers are kept
 in this file as the oracle, apart from the data they check. Our own edge cases (malformed rows,
 vocabulary, dimensions) come after them.
 """
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-import units
-from calc.factors import (
+from tanping import units
+from tanping.calc.factors import (
     ALIASES,
     COLUMNS,
     DATA_DIR,

@@ -12,8 +12,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from calc.pipeline import compute
-from templates.publish import export_pdf
+from tanping.calc.pipeline import compute
+from tanping.templates.publish import export_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -79,7 +79,7 @@ def test_the_ledger_is_attached_and_equals_the_calculation(built: tuple) -> None
 
 def test_pdf_a_variant_is_checked(tmp_path: Path) -> None:
     from tanping.cli import main
-    from templates.pdf import PrintError, check_pdf_a
+    from tanping.templates.pdf import PrintError, check_pdf_a
 
     folder = tmp_path / "spec-project"
     shutil.copytree(ROOT / "content" / "spec-project", folder)

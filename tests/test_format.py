@@ -2,7 +2,7 @@
 
 import pytest
 
-from units.format import fixed, label, percent, significant
+from tanping.units.format import fixed, label, percent, significant
 
 
 @pytest.mark.parametrize(

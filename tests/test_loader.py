@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from calc.pipeline import compute
+from tanping.calc.pipeline import compute
 from tests.conftest import CliResult, WriteReport, located_errors
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from calc.errors import InputError, ReportErrors
-from calc.park import economy
-from calc.park_analysis import (
+from tanping.calc.errors import InputError, ReportErrors
+from tanping.calc.park import economy
+from tanping.calc.park_analysis import (
     GAS_CATEGORIES,
     gas_category,
     load_boundary,
@@ -24,7 +24,7 @@ from calc.park_analysis import (
     selected_measures,
     target_checks,
 )
-from calc.pipeline import compute
+from tanping.calc.pipeline import compute
 from tests.conftest import REPO, WriteReport
 
 REL = 1e-9

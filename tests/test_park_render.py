@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from calc.errors import InputError
-from templates.park import ParkRenderer
-from templates.publish import chapter_html, renderer
-from templates.render import chapter_files
+from tanping.calc.errors import InputError
+from tanping.templates.park import ParkRenderer
+from tanping.templates.publish import chapter_html, renderer
+from tanping.templates.render import chapter_files
 from tests.conftest import REPO, CliResult, WriteReport
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "park"
@@ -359,7 +359,7 @@ def _site_config(root: Path) -> Path:
 
 
 def _strict_build(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    from templates.publish import build_site
+    from tanping.templates.publish import build_site
 
     config = _site_config(root)
     monkeypatch.setenv("TANPING_PDF", "0")

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from templates import pdf as pdf_module
-from templates.pdf import PrintError, PrintMeta, build_html, render_pdf
+from tanping.templates import pdf as pdf_module
+from tanping.templates.pdf import PrintError, PrintMeta, build_html, render_pdf
 
 LONG_ROWS = 80
 

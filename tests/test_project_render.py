@@ -34,8 +34,8 @@ from typing import Any
 import pytest
 import yaml
 
-from templates.publish import chapter_html, renderer
-from templates.render import ReportRenderer, chapter_files
+from tanping.templates.publish import chapter_html, renderer
+from tanping.templates.render import ReportRenderer, chapter_files
 from tests.conftest import REPO, spec_example
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "project"

@@ -19,12 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calc import equations as eq
-from calc import park, project
-from calc.errors import Location
-from calc.factors import FactorLibrary
-from calc.validate import validate_report
-from units import Quantity
+from tanping.calc import equations as eq
+from tanping.calc import park, project
+from tanping.calc.errors import Location
+from tanping.calc.factors import FactorLibrary
+from tanping.calc.validate import validate_report
+from tanping.units import Quantity
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LIBRARY = FactorLibrary.default()

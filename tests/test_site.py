@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from templates.publish import WEB_FONTS, report_folders, site_characters
+from tanping.templates.publish import WEB_FONTS, report_folders, site_characters
 from tests.conftest import REPO, run_subprocess
 
 pytestmark = pytest.mark.slow

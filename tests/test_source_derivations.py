@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from templates.publish import renderer
+from tanping.templates.publish import renderer
 
 ROOT = Path(__file__).resolve().parent.parent
 

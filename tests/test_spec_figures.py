@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from calc.pipeline import compute
+from tanping.calc.pipeline import compute
 from tests.conftest import CliResult
 
 REL = 1e-7

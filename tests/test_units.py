@@ -13,8 +13,8 @@ import re
 import pint
 import pytest
 
-import units
-from units import Quantity, UnitError, carbon_to_co2, check_dimension, parse_amount
+from tanping import units
+from tanping.units import Quantity, UnitError, carbon_to_co2, check_dimension, parse_amount
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

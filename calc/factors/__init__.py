@@ -10,7 +10,7 @@ Every value lives in a CSV file of this folder (``fuels.csv``, ``grid.csv``, ``h
 is (``lhv``, ``carbon_content``, ``oxidation``, ``ef_co2``, ``gwp100`` …) and ``qualifier`` what
 tells rows of the same parameter apart (IPCC sector, data year, technology), empty otherwise.
 Values are stored in the unit the source states them in; conversion is the calculation layer's
-job, through :mod:`units`. The source of every value is ``/work/shared/reference/factors.md``;
+job, through :mod:`units`. The source of every value is ``calc/factors/SOURCES.md``;
 ``grade`` is the grade it gives (:data:`GRADES`).
 
 ``cn-default`` is an alias of ``gbt32151-2024``: the fuel table of GB/T 32151.22-2024 附录C
@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import units
-from calc.errors import InputError, Location
+from tanping import units
+from tanping.calc.errors import InputError, Location
 
 __all__ = [
     "ALIASES",

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, PlainValidator
 
-from units import Amount, UnitError, check_dimension, dimensionality, parse_amount
+from tanping.units import Amount, UnitError, check_dimension, dimensionality, parse_amount
 
 
 class Strict(BaseModel):

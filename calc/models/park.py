@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from calc.models.common import (
+from tanping.calc.models.common import (
     CarbonContent,
     Co2PerHeat,
     Count,
@@ -23,7 +23,7 @@ from calc.models.common import (
     Strict,
     quantity,
 )
-from units import Amount, UnitError, dimensionality
+from tanping.units import Amount, UnitError, dimensionality
 
 Text = Annotated[str, Field(min_length=1)]
 Sector = Literal["energy_industry", "industry", "transport", "services", "residential"]

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from calc.models.common import (
+from tanping.calc.models.common import (
     CarbonContent,
     GridFactor,
     HeatFactor,
@@ -19,7 +19,7 @@ from calc.models.common import (
     Strict,
     quantity,
 )
-from units import Amount, UnitError, dimensionality
+from tanping.units import Amount, UnitError, dimensionality
 
 Text = Annotated[str, Field(min_length=1)]
 

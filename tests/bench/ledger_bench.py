@@ -695,10 +695,10 @@ class ParkGenerator:
 
 def _clear_caches() -> None:
     """Forget every memoised parse and check, as a fresh ``tanping ledger`` process starts."""
-    import calc.models.common
-    import units
+    from tanping import units
+    from tanping.calc.models import common
 
-    for owner in (units, calc.models.common, type(units.ureg)):
+    for owner in (units, common, type(units.ureg)):
         for value in list(vars(owner).values()):
             clear = getattr(value, "cache_clear", None)
             if callable(clear):
@@ -724,12 +724,12 @@ def _peak(run: Callable[[], Any]) -> int:
 
 def _stages(folder: Path) -> str:
     """Where the ledger's time goes, stage by stage (one run, perf_counter)."""
-    from calc import park
-    from calc.factors import FactorLibrary
-    from calc.loader import read_report
-    from calc.models.park import ParkReport
-    from calc.park_analysis import analyse
-    from calc.validate import validate_report
+    from tanping.calc import park
+    from tanping.calc.factors import FactorLibrary
+    from tanping.calc.loader import read_report
+    from tanping.calc.models.park import ParkReport
+    from tanping.calc.park_analysis import analyse
+    from tanping.calc.validate import validate_report
 
     _clear_caches()
     gc.collect()
@@ -766,7 +766,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc run")
     args = parser.parse_args(argv)
 
-    from calc.pipeline import compute  # imported here: the generator alone needs no calc layer
+    from tanping.calc.pipeline import (
+        compute,  # imported here: the generator alone needs no calc layer
+    )
 
     started = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="tanping-bench-"))
