@@ -97,6 +97,13 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         print(f"tanping: {err}", file=sys.stderr)
         return EXIT_INPUT
     sys.stdout.write(format_markdown(result) if args.markdown else format_text(result))
+    if result.broken:  # the new revision does not compute: nothing can be judged, fix it first
+        for report in result.broken:
+            print(
+                f"tanping: {report.folder} 在 {result.rev_b} 无法计算：\n{report.error_b}",
+                file=sys.stderr,
+            )
+        return EXIT_INPUT
     return 0
 
 

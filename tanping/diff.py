@@ -37,6 +37,7 @@ INPUT_DIRS = ("data",)
 CODE_PATHS = ("calc", "units")
 NO_INPUT_CHANGE = "输入未变，但数值变化：因子库或计算代码变更"
 REL_TOL = 1e-12
+INPUT_ROWS = 30  # input values listed per report; the rest are counted
 FOLD_ROWS = 40  # longer tables are folded (<details>) in the Markdown of a pull request
 
 
@@ -81,6 +82,15 @@ class Change:
         return delta / abs(self.old.value) * 100
 
 
+@dataclass(frozen=True)
+class InputChange:
+    """One input value (a leaf of the merged report data) that differs between two revisions."""
+
+    path: str  # field path, list rows named by their ``name`` where it is unique
+    old: str | None  # as written; None: added
+    new: str | None  # None: removed
+
+
 @dataclass
 class ReportDiff:
     folder: str  # path relative to the repository root, e.g. content/spec-project
@@ -93,6 +103,7 @@ class ReportDiff:
     error_b: str = ""
     present_a: bool = True
     present_b: bool = True
+    input_values: list[InputChange] = field(default_factory=list)
 
     @property
     def changed(self) -> list[Change]:
@@ -118,6 +129,11 @@ class Diff:
     rev_a: str
     rev_b: str
     reports: list[ReportDiff]
+
+    @property
+    def broken(self) -> list[ReportDiff]:
+        """Reports whose new revision cannot be computed: the diff cannot judge them (exit 2)."""
+        return [r for r in self.reports if r.present_b and r.error_b]
 
 
 # ---- git -----------------------------------------------------------------------------------------
@@ -293,6 +309,8 @@ def diff(
         ledgers_a = compute_ledgers(tree_a, folders_a)
         tree_b = root if commit_b is None else export(root, commit_b, Path(tmp) / "b")
         ledgers_b = compute_ledgers(tree_b, folders_b)
+        inputs_a = {folder: read_inputs(tree_a / folder) for folder in folders_a}
+        inputs_b = {folder: read_inputs(tree_b / folder) for folder in folders_b}
     code_changed = changed_files(root, commit_a, commit_b, CODE_PATHS)
     reports = []
     for folder in sorted(set(folders_a) | set(folders_b)):
@@ -309,11 +327,54 @@ def diff(
             present_a=folder in folders_a,
             present_b=folder in folders_b,
         )
-        report.changes = compare(
-            ledgers_a.figures.get(folder, {}), ledgers_b.figures.get(folder, {})
-        )
+        if not (report.error_a or report.error_b):  # a broken side has no figures to compare
+            report.changes = compare(
+                ledgers_a.figures.get(folder, {}), ledgers_b.figures.get(folder, {})
+            )
+        if inputs:
+            report.input_values = input_changes(inputs_a.get(folder), inputs_b.get(folder))
         reports.append(report)
     return Diff(_short(root, commit_a), _short(root, commit_b), reports)
+
+
+# ---- input values --------------------------------------------------------------------------------
+def read_inputs(folder: Path) -> dict[str, str] | None:
+    """The leaves of a report's merged data (report.yml + data/*.yml) by field path, as written;
+    ``None`` when the files cannot be read (the ledger error says why)."""
+    from tanping.calc.errors import TanpingError
+    from tanping.calc.loader import read_report
+
+    try:
+        data, _ = read_report(folder)
+    except (TanpingError, OSError):
+        return None
+    leaves: dict[str, str] = {}
+    _flatten(data, "", leaves)
+    return leaves
+
+
+def _flatten(value: Any, path: str, into: dict[str, str]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _flatten(item, f"{path}.{key}" if path else str(key), into)
+    elif isinstance(value, list):
+        names = [item.get("name") if isinstance(item, dict) else None for item in value]
+        unique = len({n for n in names if isinstance(n, str)}) == len(value)
+        for index, item in enumerate(value):
+            name = names[index]
+            step = f"[{name}]" if unique and isinstance(name, str) else f"[{index}]"
+            _flatten(item, path + step, into)
+    else:
+        into[path] = "null" if value is None else str(value)
+
+
+def input_changes(old: dict[str, str] | None, new: dict[str, str] | None) -> list[InputChange]:
+    """Input values changed, added and removed, in the order of the new data (removed last)."""
+    if old is None or new is None:
+        return []
+    changes = [InputChange(p, old.get(p), v) for p, v in new.items() if old.get(p) != v]
+    changes += [InputChange(p, v, None) for p, v in old.items() if p not in new]
+    return changes
 
 
 def _split_inputs(folder: str, files: list[str]) -> tuple[list[str], list[str]]:
@@ -361,6 +422,14 @@ def _cells(change: Change) -> tuple[str, str, str, str]:
     return shown(change.old), shown(change.new), delta_text, pct_text
 
 
+def _input_cells(change: InputChange) -> str:
+    if change.old is None:
+        return f"（新增）{change.new}"
+    if change.new is None:
+        return f"{change.old}（删除）"
+    return f"{change.old} → {change.new}"
+
+
 def _status(report: ReportDiff, diff_: Diff) -> list[str]:
     lines = []
     if not report.present_a:
@@ -383,11 +452,18 @@ def format_text(d: Diff) -> str:
         out.append(f"== {r.title}（{r.folder}）")
         out.extend(f"   {line}" for line in _status(r, d))
         out.append("   输入变更：" + ("、".join(r.inputs_changed) if r.inputs_changed else "无"))
+        for change in r.input_values[:INPUT_ROWS]:
+            out.append(f"     {change.path}：{_input_cells(change)}")
+        if len(r.input_values) > INPUT_ROWS:
+            out.append(f"     …… 另有 {len(r.input_values) - INPUT_ROWS} 项输入变更")
         if r.others_changed:
             out.append("   其他文件变更：" + "、".join(r.others_changed))
         if r.unexplained:
             code = "、".join(r.code_changed) if r.code_changed else "（本仓库中未见变更文件）"
             out.append(f"   ！{NO_INPUT_CHANGE}：{code}")
+        if r.error_a or r.error_b:
+            out.append("   数值未比较：一方无法计算")
+            continue
         if not r.changes:
             out.append("   数值无变化")
             continue
@@ -414,6 +490,10 @@ def format_markdown(d: Diff) -> str:
         out.extend(f"- {_md(line)}" for line in _status(r, d))
         inputs = "、".join(f"`{f}`" for f in r.inputs_changed) or "无"
         out.append(f"- 输入变更：{inputs}")
+        for change in r.input_values[:INPUT_ROWS]:
+            out.append(f"  - `{_md(change.path)}`：{_md(_input_cells(change))}")
+        if len(r.input_values) > INPUT_ROWS:
+            out.append(f"  - …… 另有 {len(r.input_values) - INPUT_ROWS} 项输入变更")
         if r.others_changed:
             out.append("- 其他文件变更：" + "、".join(f"`{f}`" for f in r.others_changed))
         if r.unexplained:
@@ -421,6 +501,10 @@ def format_markdown(d: Diff) -> str:
             out.append("")
             out.append(f"> [!WARNING]\n> **{NO_INPUT_CHANGE}**（{code}）")
         out.append("")
+        if r.error_a or r.error_b:
+            out.append("数值未比较：一方无法计算。")
+            out.append("")
+            continue
         if not r.changes:
             out.append("数值无变化。")
             out.append("")

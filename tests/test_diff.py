@@ -219,3 +219,44 @@ def test_subprocess_cli(repo: Path, tanping: Callable[[Sequence[str]], CliResult
     result = tanping(["diff", "--markdown"], cwd=repo)
     assert result.code == 0, result.stderr
     assert result.stdout.startswith("## tanping diff：")
+
+
+def test_changed_input_values_are_shown(repo: Path) -> None:
+    """The reviewer sees the value that moved, not only the file: ``60 万Nm3 → 70 万Nm3``."""
+    folder = repo / FOLDER
+    data = load(EXAMPLE)
+    dump(folder / "report.yml", data)
+    first = commit(repo, "report")
+    fuel = data["proposed"]["fuels"][0]
+    old = fuel["consumption"]
+    fuel["consumption"] = "70 万Nm3"
+    data["title"] = data["title"] + "（修订）"
+    dump(folder / "report.yml", data)
+    second = commit(repo, "more gas")
+
+    text = run_diff(repo, first, second)
+    assert text.code == 0, text.stderr
+    path = f"proposed.fuels[{fuel['name']}].consumption"
+    assert f"{path}：{old} → 70 万Nm3" in text.stdout
+    assert "title：" in text.stdout
+    md = run_diff(repo, first, second, "--markdown")
+    assert f"`{path}`：{old} → 70 万Nm3" in md.stdout
+
+
+def test_broken_working_tree_is_an_input_error(repo: Path) -> None:
+    """A working tree whose report does not compute is reported with its located error and exit
+    2; its figures are not listed as removed."""
+    folder = repo / FOLDER
+    data = load(EXAMPLE)
+    dump(folder / "report.yml", data)
+    commit(repo, "report")
+    data["proposed"]["fuels"][0]["consumption"] = "60 万t"  # a mass where a gas volume is due
+    dump(folder / "report.yml", data)
+
+    for args in ([], ["--markdown"]):
+        result = run_diff(repo, *args)
+        assert result.code == 2, result.stdout
+        assert "report.yml:" in result.stderr and "修改建议" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert "删除" not in result.stdout and "removed" not in result.stdout
+        assert "数值未比较" in result.stdout
