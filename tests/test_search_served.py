@@ -8,10 +8,13 @@ reports) into a temporary folder, once for this module. It is then
 - opened from the file system, where the local iframe-worker shim runs the same worker script in
   a hidden iframe.
 
-In both, the domain terms 净新增 and 以新带老 are typed into the search box: results must link to
-pages of the reports, the whole term must be highlighted (the jieba user dictionary keeps it in
-one piece in the index), nothing may be requested from any host but the site, and the search
-worker (or its iframe) must log no error or warning.
+In both, the domain terms 净新增, 以新带老 and 减污降碳, and the two-term query 净新增以新带老,
+are typed into the search box. Each term must be searched whole (the jieba user dictionary keeps
+it one term of the index, and templates/search.py fixes Material's query segmenter, which cut
+以新带老 down to ``以*``): the results are exactly the pages whose text holds a typed term (none
+that only has 以上, 以下 or 降低), every highlight is a whole term, and each result's link carries
+the terms it matched (``?h=以新带老``), which the opened page highlights. Nothing may be requested
+from any host but the site, and the search worker (or its iframe) must log no error or warning.
 
 ``TANPING_SEARCH_SITE=<folder>`` runs the tests against a site built beforehand instead;
 ``TANPING_SCREENSHOTS=<folder>`` keeps a copy of the screenshots.
@@ -21,7 +24,9 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -29,7 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import yaml
@@ -47,7 +52,9 @@ ARGS = [
     "--no-first-run",
 ]
 REPORTS = ["spec-project", "bj-heating"]
-TERMS = ["净新增", "以新带老"]
+TERMS = ["净新增", "以新带老", "减污降碳"]  # domain terms, each one term of the index
+QUERY = "净新增以新带老"  # two terms typed together: split into both, no more
+NOTHING = "zqxjkv"  # a query that finds nothing: clears the results between two queries
 LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -164,36 +171,149 @@ def tab(browser: Any) -> Iterator[Tab]:
         context.close()
 
 
-def search(page: Any, term: str) -> list[dict[str, Any]]:
-    """Type ``term`` into Material's (emptied) search box; the result items once they show the
-    term highlighted, or Material says nothing was found, or 20 s have passed."""
+@dataclass(frozen=True)
+class Link:
+    """One link of the search results (a page or, folded under it, one of its sections)."""
+
+    href: str
+    marks: tuple[str, ...]  # the highlighted words of its title and text
+
+    @property
+    def h(self) -> list[str]:
+        """The terms the link asks the opened page to highlight (``?h=``)."""
+        return parse_qs(urlsplit(self.href).query).get("h", [""])[0].split()
+
+
+def _count(meta: str) -> int:
+    """The number of results Material announces (找到 1 个… / 13 个… / 没有找到…)."""
+    found = re.search(r"(\d+) 个", meta)
+    return int(found.group(1)) if found else 0
+
+
+def search(page: Any, term: str) -> list[Link]:
+    """Type ``term`` into Material's search box; every link of the results (all of them
+    rendered, scrolling the list), or none if nothing is found within 20 s."""
     box = page.locator("input.md-search__input")
+    meta = ".md-search-result__meta"
     box.click()
     page.wait_for_function(
-        "() => { const m = document.querySelector('.md-search-result__meta');"
+        f"() => {{ const m = document.querySelector('{meta}');"
         " return m && !m.textContent.includes('正在初始化'); }",
         timeout=20000,
     )
-    box.fill("")
-    page.keyboard.type(term)  # CJK text arrives as text input, as from an input method ...
-    page.keyboard.press("ArrowRight")  # ... and the search runs on the key that follows
-    try:
-        page.wait_for_function(
-            """term => [...document.querySelectorAll('.md-search-result__item mark')]
-                .some(m => m.textContent === term)
-              || document.querySelector('.md-search-result__meta').textContent.includes('没有')""",
-            arg=term,
-            timeout=20000,
-        )
+    for query, done in ((NOTHING, "没有"), (term, "个")):  # no results of the last query left
+        box.fill("")
+        page.keyboard.type(query)  # CJK text arrives as text input, as from an input method ...
+        page.keyboard.press("ArrowRight")  # ... and the search runs on the key that follows
+        try:
+            page.wait_for_function(
+                f"done => document.querySelector('{meta}').textContent.includes(done)",
+                arg=done,
+                timeout=20000,
+            )
+        except sync_api.TimeoutError:
+            return []
+    expected = _count(page.inner_text(meta))
+    items = page.locator(".md-search-result__item")
+    for _ in range(30):  # Material renders ten results at a time, more as the list scrolls
+        if items.count() >= expected:
+            break
+        page.eval_on_selector(".md-search__scrollwrap", "w => w.scrollTo(0, w.scrollHeight)")
+        page.wait_for_timeout(100)
+    assert items.count() == expected, (term, items.count(), page.inner_text(meta))
+    links = page.eval_on_selector_all(
+        ".md-search-result__item a.md-search-result__link",
+        "els => els.map(e => ({href: e.href,"
+        " marks: [...e.querySelectorAll('mark')].map(m => m.textContent)}))",
+    )
+    return [Link(link["href"], tuple(link["marks"])) for link in links]
+
+
+@functools.cache
+def _sections(site: Path) -> dict[str, str]:
+    """The text of every page and section of the site's search index, by location
+    (``spec-project/02-accounting.html#24``), markup and word breaks removed."""
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    clean = functools.partial(re.sub, r"<[^>]*>|\u200b", "")
+    return {
+        doc["location"]: clean(doc["title"]) + " " + clean(doc["text"]) for doc in index["docs"]
+    }
+
+
+def _pages_with(site: Path, terms: list[str]) -> set[str]:
+    """The pages of the site whose text (in any section) holds one of ``terms``."""
+    return {
+        location.split("#")[0]
+        for location, text in _sections(site).items()
+        if any(term in text for term in terms)
+    }
+
+
+def _location(href: str, root: str) -> str:
+    """``href`` as a location of the search index (relative to the site, no query)."""
+    parts = urlsplit(href)
+    path = parts._replace(query="", fragment="").geturl()
+    assert path.startswith(root), (href, root)
+    return path[len(root) :] + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+def _check_results(site: Path, root: str, typed: str, terms: list[str], links: list[Link]) -> None:
+    """The results of ``typed`` (which holds ``terms``) are the pages with one of the terms, each
+    link highlights and asks for whole terms only, and every term it asks for is in its text."""
+    assert links, f"no result for {typed}"
+    found = {_location(link.href, root).split("#")[0] for link in links}
+    wanted = _pages_with(site, terms)
+    assert found == wanted, (
+        f"{typed}: pages found without {terms}: {sorted(found - wanted)}; "
+        f"pages with them not found: {sorted(wanted - found)}"
+    )
+    sections = _sections(site)
+    asked: set[str] = set()
+    for link in links:
+        where = _location(link.href, root)
+        assert set(link.h) <= set(terms), (typed, link.h, link.href)
+        assert set(link.marks) <= set(link.h), (typed, link)  # no 以上 or 降低 highlighted
+        for term in link.h:
+            assert term in sections[where], (typed, term, where)
+            assert "h=" in link.href and quote(term) in link.href, link.href
+        asked.update(link.h)
+    assert asked == set(terms), (typed, asked, terms)  # ?h=以新带老, never ?h=以
+
+
+def _check_terms(tab: Tab, tmp_path: Path, name: str, site: Path, root: str) -> None:
+    for term in TERMS:
+        links = search(tab.page, term)
+        marks = tab.page.locator(".md-search-result__item mark")
+        if marks.count():  # the first highlighted term in view, for a look at the marks
+            marks.first.scroll_into_view_if_needed()
+        screenshot(tab.page, tmp_path, f"{name}-{TERMS.index(term)}")
+        in_reports = [i for i in links if any(f"/{r}/" in i.href for r in REPORTS)]
+        assert in_reports, f"{name}: no result for {term} in {REPORTS}: {links}; {tab.errors}"
+        _check_results(site, root, term, [term], links)
+    _check_results(site, root, QUERY, ["净新增", "以新带老"], search(tab.page, QUERY))
+    assert tab.errors == [], f"{name}: console errors: {tab.errors}"
+    assert tab.foreign == [], f"{name}: requests outside the site: {tab.foreign}"
+
+
+def _check_opened(tab: Tab, name: str) -> None:
+    """A section found for 以新带老, opened, highlights the whole term on its page."""
+    term = TERMS[1]
+    section = next((link for link in search(tab.page, term) if "#" in link.href), None)
+    assert section is not None and section.h == [term], (name, section)
+    tab.page.evaluate(  # folded under its page in the results: clicked as a reader would
+        "href => [...document.querySelectorAll('a.md-search-result__link')]"
+        ".find(a => a.href === href).click()",
+        section.href,
+    )
+    tab.page.wait_for_url(section.href)
+    try:  # the theme highlights once its scripts have run
+        tab.page.wait_for_selector(".md-content mark", timeout=10000)
     except sync_api.TimeoutError:
         pass
-    return list(
-        page.eval_on_selector_all(
-            ".md-search-result__item > a",
-            "els => els.map(e => ({href: e.getAttribute('href'),"
-            " marks: [...e.querySelectorAll('mark')].map(m => m.textContent)}))",
-        )
-    )
+    marks = tab.page.eval_on_selector_all(".md-content mark", "els => els.map(e => e.textContent)")
+    assert marks and set(marks) == {term}, (name, section.href, marks)
+    assert tab.errors == [], f"{name}: console errors: {tab.errors}"
+    assert tab.foreign == [], f"{name}: requests outside the site: {tab.foreign}"
 
 
 def screenshot(page: Any, folder: Path, name: str) -> Path:
@@ -206,36 +326,25 @@ def screenshot(page: Any, folder: Path, name: str) -> Path:
     return path
 
 
-def _check_terms(tab: Tab, tmp_path: Path, name: str) -> None:
-    for term in TERMS:
-        items = search(tab.page, term)
-        if term == TERMS[0]:  # the first highlighted term in view, for a look at the marks
-            marks = tab.page.locator(".md-search-result__item mark")
-            if marks.count():
-                marks.first.scroll_into_view_if_needed()
-            screenshot(tab.page, tmp_path, name)
-        in_reports = [i for i in items if any(f"{r}/" in (i["href"] or "") for r in REPORTS)]
-        assert in_reports, f"{name}: no result for {term} in {REPORTS}: {items}; {tab.errors}"
-        # the whole term is one token of the index (jieba user dictionary) and is highlighted
-        assert any(term in i["marks"] for i in in_reports), (name, term, in_reports)
-    assert tab.errors == [], f"{name}: console errors: {tab.errors}"
-    assert tab.foreign == [], f"{name}: requests outside the site: {tab.foreign}"
-
-
-def test_search_over_http(tab: Tab, server: str, tmp_path: Path) -> None:
+def test_search_over_http(tab: Tab, site: Path, server: str, tmp_path: Path) -> None:
     tab.page.goto(server + "index.html")
-    _check_terms(tab, tmp_path, "search-http")
+    _check_terms(tab, tmp_path, "search-http", site, server)
     # a real Web Worker ran the search (not the file:// shim)
     assert any("/workers/search" in w.url for w in tab.page.workers), tab.page.workers
+    _check_opened(tab, "search-http")
 
 
 def test_search_from_the_file_system(tab: Tab, site: Path, tmp_path: Path) -> None:
     tab.page.goto((site / "index.html").as_uri())
-    _check_terms(tab, tmp_path, "search-file")
+    _check_terms(tab, tmp_path, "search-file", site, site.as_uri() + "/")
     assert tab.page.evaluate("typeof window.IFrameWorker") == "function"
+    _check_opened(tab, "search-file")
 
 
-def test_search_from_a_report_page_over_http(tab: Tab, server: str, tmp_path: Path) -> None:
+def test_search_from_a_report_page_over_http(
+    tab: Tab, site: Path, server: str, tmp_path: Path
+) -> None:
     """From a page one folder down, the worker and its language scripts resolve as well."""
     tab.page.goto(f"{server}{REPORTS[0]}/02-accounting.html")
-    _check_terms(tab, tmp_path, "search-http-report")
+    _check_terms(tab, tmp_path, "search-http-report", site, server)
+    _check_opened(tab, "search-http-report")
