@@ -11,12 +11,18 @@ Stages, each a function producing one named result:
    tonnes of its gas and to tCO2e through the report's GWP set.
 4. :func:`aggregate`: sums by period into the rows of tables C.1 and C.2, enterprises and
    industries; :func:`indicators`: performance indicators and decline rates.
+
+Physically impossible results are refused, never published (issue 9): a process factor far
+outside the library's band for its item (:func:`implausible_factors`, a probable unit slip), a
+release below zero (:func:`negative_releases`: the steel carbon balance, wastewater CH4 net of
+recovery), a reduction above the emissions it reduces (:func:`excessive_reductions`) and a total
+below zero (:func:`negative_totals`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +32,7 @@ import pint
 from tanping.calc import equations as eq
 from tanping.calc.catalogues import closest
 from tanping.calc.errors import FactorError, GwpError, InputError, Location, ReportErrors
-from tanping.calc.factors import FactorLibrary, require_fuel_set
+from tanping.calc.factors import FactorLibrary, ProcessBand, load_bands, require_fuel_set
 from tanping.calc.gwp import gwp_factor
 from tanping.calc.ledger import Derivation, FactorUse, Ledger
 from tanping.calc.loader import Key
@@ -53,7 +59,7 @@ from tanping.calc.models.park import (
     Source,
     Steel,
 )
-from tanping.units import GASES, Amount, Quantity, UnitError, gas_of
+from tanping.units import GASES, Amount, Quantity, UnitError, dimensionality, gas_of
 
 Locate = Callable[[Sequence[Key]], Location]
 
@@ -1004,8 +1010,8 @@ def indicators(report: ParkReport, result: ParkResult, locate: Locate) -> list[I
     for industry in report.industries:
         for indicator in INDICATORS:
             base_key = f"perf.{base}.{industry.name}.{indicator}"
-            if base_key not in ledger or ledger.value(base_key) == 0:
-                continue
+            if base_key not in ledger or ledger.value(base_key) <= 0:
+                continue  # no decline from a zero base: the target check says 无法评价
             for period in result.periods:
                 key = f"perf.{period}.{industry.name}.{indicator}"
                 if period == base or key not in ledger:
@@ -1030,6 +1036,341 @@ def _per_unit(unit: str) -> str:
     return stripped or unit
 
 
+# ---- physical bounds -----------------------------------------------------------------------------
+
+#: Source types that are not a release: electricity is net of export (negative by definition when
+#: a row exports more than it imports), a reduction subtracts.
+NOT_RELEASES = ("electricity", "reduction")
+
+
+def _row(locate: Locate, index: int) -> str:
+    """A source row as a message names it: its line in the report."""
+    line = locate(("sources", index)).line
+    return f"第 {line} 行" if line is not None else f"sources[{index}]"
+
+
+def _tolerance(*values: float) -> float:
+    """What a float sum may be off by: a comparison of totals ignores less than this."""
+    return 1e-9 * max(1.0, *(abs(v) for v in values))
+
+
+def _factor_values(model: Any, path: str) -> Iterator[tuple[tuple[Key, ...], str | None, Amount]]:
+    """The factors at ``path`` of a process row, maps walked key by key: (field path under the
+    process, map key, value). A factor the report did not write (a default) is not checked."""
+    head, _, rest = path.partition(".")
+    if head not in model.model_fields_set:
+        return
+    value = getattr(model, head)
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if rest:
+                for loc, _, amount in _factor_values(item, rest):
+                    yield (head, key, *loc), str(key), amount
+            else:
+                yield (head, key), str(key), item
+    elif rest:
+        for loc, key, amount in _factor_values(value, rest):
+            yield (head, *loc), key, amount
+    else:
+        yield (head,), None, value
+
+
+def _times(ratio: float) -> str:
+    if ratio <= 0:
+        return "0 倍"
+    return f"1/{1 / ratio:.4g}" if ratio < 1 else f"{ratio:.4g} 倍"
+
+
+def _band_text(band: ProcessBand) -> str:
+    if band.low is None:
+        return f"不超过其 {band.high:g} 倍"
+    if band.high is None:
+        return f"不低于其 1/{1 / band.low:g}"
+    return f"其 1/{1 / band.low:g} 至 {band.high:g} 倍"
+
+
+def _swapped_unit(unit: str) -> str:
+    """The unit with kg and t swapped (``kgCO2/t`` -> ``tCO2/t``), or "" if it has neither."""
+    if unit.startswith("kg"):
+        return "t" + unit[2:]
+    if unit.startswith("t"):
+        return "kg" + unit[1:]
+    return ""
+
+
+def _slip_hint(amount: Amount, inside: Callable[[Amount], bool]) -> str:
+    """How the value reads with kg and t swapped in its unit, said only if that is plausible."""
+    swapped = _swapped_unit(amount.unit)
+    if not swapped:
+        return "检查数值与单位：kg 与 t 相差 1000 倍"
+    text = (
+        amount.text.replace(amount.unit, swapped)
+        if amount.unit in amount.text
+        else f"{amount.magnitude:g} {swapped}"
+    )
+    hint = f"检查数值与单位：{amount.unit} 与 {swapped} 相差 1000 倍"
+    try:
+        plausible = inside(Amount(amount.magnitude, swapped, text))
+    except UnitError:
+        plausible = False
+    return hint + (f"（写作 “{text}” 则在范围内）" if plausible else "")
+
+
+def _number(value: float) -> str:
+    """A tonnage as a message shows it: thousands separated, at most two decimals."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _band_error(
+    band: ProcessBand, library: FactorLibrary, key: str | None, amount: Amount
+) -> tuple[str, str] | None:
+    """problem and hint if ``amount`` lies outside ``band`` (None inside, or with nothing to
+    compare with)."""
+    named = f"{band.label}（{key}）" if key else band.label
+    reference = band.reference(library, key)
+    if reference is not None:
+        unit = reference.value.unit
+        if dimensionality(unit) != dimensionality(amount.unit) or reference.value.magnitude <= 0:
+            return None
+
+        def inside(candidate: Amount) -> bool:
+            ratio = candidate.to(unit) / reference.value.magnitude
+            return (band.low is None or ratio >= band.low) and (
+                band.high is None or ratio <= band.high
+            )
+
+        if inside(amount):
+            return None
+        value = amount.to(unit)
+        return (
+            f"{named} “{amount.text}” 即 {value:.4g} {unit}，是因子库同类值 "
+            f"{reference.value.text} 的 {_times(value / reference.value.magnitude)}，"
+            f"超出合理范围（{_band_text(band)}），多半是单位写错",
+            f"{_slip_hint(amount, inside)}；因子库值 {reference.value.text} 出自 "
+            f"{reference.citation()}",
+        )
+    if band.generic is None:
+        return None
+    low, high = band.generic
+    if dimensionality(low.unit) != dimensionality(amount.unit):
+        return None
+
+    def within(candidate: Amount) -> bool:
+        return low.magnitude <= candidate.to(low.unit) <= high.magnitude
+
+    if within(amount):
+        return None
+    return (
+        f"{named} “{amount.text}” 超出 {low.text}–{high.text} 的物理范围，多半是单位写错",
+        f"{_slip_hint(amount, within)}；碳酸盐排放因子是 CO2 占碳酸盐的质量分数，"
+        "任何碳酸盐都在此范围内",
+    )
+
+
+def implausible_factors(
+    report: ParkReport, library: FactorLibrary, locate: Locate
+) -> list[InputError]:
+    """Process factors far outside the band of the library's value for their item
+    (``calc/factors/bands.yml``): the usual sign of a unit slip (kgCO2/t for tCO2/t)."""
+    bands: dict[str, list[ProcessBand]] = defaultdict(list)
+    for band in load_bands():
+        bands[band.process].append(band)
+    errors: list[InputError] = []
+    for index, source in enumerate(report.sources):
+        process = source.process
+        if process is None:
+            continue
+        for band in bands.get(process.type, ()):
+            for loc, key, amount in _factor_values(process, band.field):
+                found = _band_error(band, library, key, amount)
+                if found is not None:
+                    problem, hint = found
+                    errors.append(
+                        InputError(problem, hint, locate(("sources", index, "process", *loc)))
+                    )
+    return errors
+
+
+def _steel_balance_error(index: int, steel: Steel, locate: Locate) -> InputError | None:
+    """The carbon balance of a steel row (A.3) is a release: refused below zero. The balance is
+    the steel equation without its flux terms, (pig_iron × C_iron − crude_steel × C_steel) × 44/12.
+    """
+    no_flux, no_factor = Quantity(0.0, "t"), Quantity(0.0, "tCO2/t")
+    balance = eq.steel_co2(
+        no_flux,
+        no_factor,
+        no_flux,
+        no_factor,
+        steel.pig_iron.quantity,
+        steel.pig_iron_carbon.quantity,
+        steel.crude_steel.quantity,
+        steel.crude_steel_carbon.quantity,
+    )
+    if float(balance.to("tCO2").magnitude) >= 0:
+        return None
+    charged = steel.pig_iron.to("t") * steel.pig_iron_carbon.to("")
+    kept = steel.crude_steel.to("t") * steel.crude_steel_carbon.to("")
+    return InputError(
+        f"钢铁生产碳平衡为负：粗钢含碳 {steel.crude_steel.text} × {steel.crude_steel_carbon.text}"
+        f" = {_number(kept)} tC 大于生铁含碳 {steel.pig_iron.text} × "
+        f"{steel.pig_iron_carbon.text} = {_number(charged)} tC",
+        "（生铁含碳 − 粗钢含碳）× 44/12 是炼钢脱碳放出的 CO2，不能为负：核对 pig_iron、"
+        "crude_steel 的产量与含碳率（生铁约 4 %，粗钢通常低于 1 %）；以废钢为原料时，"
+        "其含碳须计入生铁一侧",
+        locate(("sources", index, "process", "crude_steel_carbon")),
+    )
+
+
+def negative_releases(
+    report: ParkReport,
+    results: Sequence[SourceResult],
+    evaluated: Sequence[_Evaluated],
+    locate: Locate,
+) -> list[InputError]:
+    """No release is below zero: the steel carbon balance of a process row, wastewater CH4 net
+    of recovery, any gas of any source row but electricity (net of export) and reductions."""
+    errors: list[InputError] = []
+    for index, source in enumerate(report.sources):
+        if isinstance(source.process, Steel):
+            error = _steel_balance_error(index, source.process, locate)
+            if error is not None:
+                errors.append(error)
+    kinds = {s.index: s.kind for s in results}
+    reported: set[int] = set()
+    for item in evaluated:
+        kind = kinds[item.source]
+        if kind in NOT_RELEASES or item.tonnes >= -_tolerance(item.tonnes):
+            continue
+        if item.source in reported:
+            continue
+        reported.add(item.source)
+        if kind == "wastewater":
+            errors.append(
+                InputError(
+                    "甲烷回收量大于废水处理产生的甲烷量，排放为负",
+                    "检查 recovered、tow、sludge 与 ef：回收的甲烷不能多于 (tow − sludge) × ef",
+                    locate(("sources", item.source, "wastewater", "recovered")),
+                )
+            )
+        elif not isinstance(report.sources[item.source].process, Steel):
+            errors.append(
+                InputError(
+                    f"{KIND_LABELS[kind]}的 {item.gas} 排放量为 {item.tonnes:.6g} t，低于零",
+                    "排放源的排放量不能为负；请核对本行各量的数值与单位",
+                    locate(("sources", item.source, kind)),
+                )
+            )
+    return errors
+
+
+def excessive_reductions(
+    report: ParkReport, results: Sequence[SourceResult], locate: Locate
+) -> list[InputError]:
+    """A reduction (CCUS capture, by-product gas recovery, green power …) reduces emissions of
+    its own enterprise, or of its industry where the row names an industry: the reductions of an
+    owner in a period are at most that owner's emissions before reductions in that period."""
+    gross: dict[tuple[str, str, str], float] = defaultdict(float)
+    reduced: dict[tuple[str, str, str], float] = defaultdict(float)
+    rows: dict[tuple[str, str, str], list[SourceResult]] = defaultdict(list)
+    for s in results:
+        if s.domain == "reductions":
+            owner = ("企业", s.enterprise) if s.enterprise else ("行业", s.industry)
+            reduced[(s.period, *owner)] += s.co2e
+            rows[(s.period, *owner)].append(s)
+            continue
+        gross[(s.period, "行业", s.industry)] += s.co2e
+        if s.enterprise:
+            gross[(s.period, "企业", s.enterprise)] += s.co2e
+    errors: list[InputError] = []
+    for cell, amount in reduced.items():
+        period, who, name = cell
+        emitted = gross.get(cell, 0.0)
+        if amount <= emitted + _tolerance(amount, emitted):
+            continue
+        largest = max(rows[cell], key=lambda s: s.co2e)
+        reduction = report.sources[largest.index].reduction
+        assert reduction is not None
+        field_name = "amount" if reduction.amount is not None else "electricity"
+        listed = "、".join(_row(locate, s.index) for s in rows[cell])
+        errors.append(
+            InputError(
+                f"{period} {who}“{name}”的减排量 {_number(amount)} tCO2e（{listed}）大于其同期"
+                f"排放量 {_number(emitted)} tCO2e（未扣除减排量），扣减后排放为负",
+                f"减排量（CCUS 捕集、副产气回收、绿电、自建光伏等）只能削减已核算的排放，不能超过"
+                f"该{who}同期各排放源之和；请核对减排量的数值与单位（t 与 万t），"
+                "或补全被削减的排放源",
+                locate(("sources", largest.index, "reduction", field_name)),
+            )
+        )
+    return errors
+
+
+def _total_keys(report: ParkReport, p: str) -> list[tuple[str, str | None, str | None]]:
+    """The totals of a period that cannot be negative: (ledger key, enterprise, industry) — the
+    owner whose rows it sums, None for a park-wide row.
+
+    Left out: the sums that hold net electricity and nothing else to outweigh it — the C.2 row
+    of electricity and the energy columns (C.1 能源活动, C.2 能源活动合计). Net export makes them
+    negative by the guideline's own definition (A.2, 调入（出）电力). Every other sum is either
+    releases only or, once each industry is at least zero, at least zero itself."""
+    keys: list[tuple[str, str | None, str | None]] = []
+    for row in ("key", "other"):
+        keys += [(f"c1.{p}.{row}.{x}", None, None) for x in ("process", "waste", "subtotal")]
+    keys += [(f"c1.{p}.park.{x}", None, None) for x in ("process", "waste", "total")]
+    keys += [(f"c2.{p}.energy.fossil.{x}", None, None) for x in (*SECTORS, "subtotal")]
+    keys += [(f"c2.{p}.{x}", None, None) for x in ("process.subtotal", "total")]
+    keys += [(f"c2.{p}.process.{g}", None, None) for g in GROUPS]
+    keys += [(f"c2.{p}.waste.wastewater", None, None)]
+    keys += [(f"ent.{p}.{e.name}", e.name, None) for e in report.enterprises]
+    keys += [(f"ind.{p}.{i.name}", None, i.name) for i in report.industries]
+    return keys
+
+
+def negative_totals(result: ParkResult, locate: Locate) -> list[InputError]:
+    """No total of tables C.1 and C.2, no enterprise and no industry is below zero (the rows
+    that are net electricity may be, :func:`_total_keys`). One error per period, naming the
+    totals and the rows that subtract (net export of electricity, reductions)."""
+    ledger = result.ledger
+    errors: list[InputError] = []
+    for p in result.periods:
+        sources = result.period_sources(p)
+        scale = _tolerance(*(s.co2e for s in sources), sum(abs(s.co2e) for s in sources))
+        negative = [
+            (key, enterprise, industry)
+            for key, enterprise, industry in _total_keys(result.report, p)
+            if key in ledger and ledger.value(key) < -scale
+        ]
+        if not negative:
+            continue
+        subtracting = [
+            s
+            for s in sources
+            if s.signed < 0
+            and any(
+                (e is None or s.enterprise == e) and (i is None or s.industry == i)
+                for _, e, i in negative
+            )
+        ]
+        named = "、".join(
+            f"{ledger[k].label} {_number(ledger.value(k))} tCO2e" for k, _, _ in negative
+        )
+        rows = "、".join(
+            f"{_row(locate, s.index)}（{KIND_LABELS[s.kind]} −{_number(-s.signed)} tCO2e）"
+            for s in subtracting
+        )
+        worst = min(subtracting, key=lambda s: s.signed) if subtracting else None
+        where: tuple[Key, ...] = ("sources", worst.index, worst.kind) if worst else ("sources",)
+        errors.append(
+            InputError(
+                f"{p} 的排放量为负：{named}" + (f"；使之为负的行：{rows}" if rows else ""),
+                "排放总量不能为负：调出电量按电网排放因子抵扣、减排量扣减之后，仍须不超过同期"
+                "排放；请核对 export、减排量的数值与单位",
+                locate(where),
+            )
+        )
+    return errors
+
+
 # ---- the pipeline --------------------------------------------------------------------------------
 
 
@@ -1037,6 +1378,7 @@ def compute(report: ParkReport, library: FactorLibrary, locate: Locate) -> ParkR
     """Run every stage; :class:`ReportErrors` listing every problem found otherwise."""
     require_fuel_set(library, report.factors, lambda: locate(("factors",)))
     errors = cross_check(report, locate)
+    errors += implausible_factors(report, library, locate)
     if errors:
         raise ReportErrors(errors)
     groups: dict[str, str] = {i.name: i.group for i in report.industries}
@@ -1077,21 +1419,26 @@ def compute(report: ParkReport, library: FactorLibrary, locate: Locate) -> ParkR
         target = by_index[item.source]
         target.gases[item.gas] = target.gases.get(item.gas, 0.0) + item.tonnes
         target.co2e += item.co2e
+    errors += negative_releases(report, results, evaluated, locate)
     for s in results:
-        if s.kind == "wastewater" and s.co2e < 0:
+        if s.kind == "reduction" and s.co2e < 0:
             errors.append(
                 InputError(
-                    "甲烷回收量大于废水处理产生的甲烷量，排放为负",
-                    "检查 recovered、tow、sludge 与 ef",
-                    locate(("sources", s.index, "wastewater", "recovered")),
+                    "减排量为负",
+                    "减排量以正数填写，程序会从总量中扣减",
+                    locate(("sources", s.index, "reduction")),
                 )
             )
-        if s.kind == "reduction" and s.co2e < 0:
-            errors.append(InputError("减排量为负", "", locate(("sources", s.index, "reduction"))))
+    if errors:
+        raise ReportErrors(errors)
+    errors += excessive_reductions(report, results, locate)
     if errors:
         raise ReportErrors(errors)
     result = ParkResult(report, Ledger(), periods(report), results, groups, locate)
     aggregate(report, result)
+    errors += negative_totals(result, locate)
+    if errors:
+        raise ReportErrors(errors)
     errors += indicators(report, result, locate)
     if errors:
         raise ReportErrors(errors)

@@ -579,8 +579,8 @@ def park_performance(result: ParkResult) -> None:
     base = base_period(report)
     for indicator in PARK_INDICATORS:
         base_key = f"parkperf.{base}.{indicator}"
-        if base_key not in ledger or ledger.value(base_key) == 0:
-            continue
+        if base_key not in ledger or ledger.value(base_key) <= 0:
+            continue  # no decline from a zero base: the target check says 无法评价
         for p in result.periods:
             key = f"parkperf.{p}.{indicator}"
             if p == base or key not in ledger:
@@ -752,7 +752,14 @@ def target_checks(result: ParkResult) -> list[TargetCheck]:
                         PCT,
                         actual_key if actual_key in ledger else None,
                         met,
-                        "" if met is not None else _missing_reason(target, p),
+                        ""
+                        if met is not None
+                        else _decline_missing_reason(
+                            ledger,
+                            target,
+                            p,
+                            f"{prefix}.{base_period(report)}{subject}.{target.indicator}",
+                        ),
                     )
                 )
                 continue
@@ -816,6 +823,14 @@ def _missing_reason(target: Target, period: str) -> str:
     }[target.indicator]
     who = target.industry or "园区各排放行业"
     return f"缺少 {who} {period} 或基准年的{field_name}数据，指标无法核算"
+
+
+def _decline_missing_reason(ledger: Ledger, target: Target, period: str, base_key: str) -> str:
+    """Why a decline rate is not in the ledger: its base-year intensity ``base_key`` is zero (a
+    rate from a zero base is not computable), or an indicator is missing."""
+    if base_key in ledger and ledger.value(base_key) <= 0:
+        return f"基准年排放强度为 0（{ledger[base_key].label}），下降率无法核算"
+    return _missing_reason(target, period)
 
 
 def _locator(result: ParkResult) -> Any:

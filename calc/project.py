@@ -3,6 +3,7 @@ analysis of clause 8 and the ledger.
 
 Stages: :func:`resolve_fuels` fills the parameters a fuel row leaves out from the report's factor
 set (recording each default with its source), :func:`account` evaluates table B.1 row by row,
+:func:`retired_within_existing` refuses a “以新带老” reduction larger than the existing project, and
 :func:`summarise` builds B.2, B.3 and the level analysis. Every figure goes into the ledger with
 its derivation; ``{key}`` in a derivation stands for another ledger figure.
 """
@@ -244,6 +245,36 @@ def _simple_rows(phase_key: str, phase: Phase, locate: Locate) -> list[B1Row]:
                 )
             )
     return out
+
+
+def retired_within_existing(
+    report: ProjectReport, rows: dict[str, list[B1Row]], locate: Locate
+) -> list[InputError]:
+    """The “以新带老” reduction R is the emissions of existing sources the project shuts or
+    replaces (table B.2, clause 7.5.2): a part of the existing project, so R ≤ E. Net new
+    emissions P − R may be negative (a project replacing more than it adds); R > E may not,
+    it would retire sources that do not exist and put 总体工程 below the proposed project."""
+    retired = rows.get("retired", [])
+    offset = sum(row.emission for row in retired)
+    existing = sum(row.emission for row in rows.get("existing", []))
+    if not retired or offset <= existing * (1 + 1e-12) + 1e-9:
+        return []
+    largest = max(range(len(retired)), key=lambda i: retired[i].emission)
+    listed = "、".join(f"{row.name} {row.emission:,.2f}" for row in retired)
+    where = (
+        f"现有工程排放量 E = {existing:,.2f} tCO2/a"
+        if report.existing is not None
+        else "报告未给出现有工程（existing）"
+    )
+    source = retired[largest].source
+    return [
+        InputError(
+            f"“以新带老”削减量 R = {offset:,.2f} tCO2/a（{listed}）大于现有工程排放量：{where}",
+            "“以新带老”削减的是现有工程中随本项目关停或替代的排放源，其排放量不能超过现有工程"
+            "（表 B.2）；请核对 retired 各行的数值与单位，或在 existing 中写全现有工程的排放源",
+            source if source is not None else locate(("retired",)),
+        )
+    ]
 
 
 def _basis_unit(amount: Amount) -> str:
@@ -516,6 +547,9 @@ def compute(report: ProjectReport, library: FactorLibrary, locate: Locate) -> Pr
     errors += industry_errors
     rows, row_errors = account(report, library, locate)
     errors += row_errors
+    if errors:
+        raise ReportErrors(errors)
+    errors += retired_within_existing(report, rows, locate)
     if errors:
         raise ReportErrors(errors)
     ledger = Ledger()

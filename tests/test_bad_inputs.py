@@ -90,6 +90,12 @@ REQUIRED_CASES = {
     "industry_not_in_table_a1",
     "basis_not_fitting_industry",
     "intensity_basis_not_given",
+    # physically impossible results (issue 9 item 5)
+    "steel_carbon_balance_negative",
+    "ccus_exceeds_emissions",
+    "cement_factor_in_kg",
+    "nitric_acid_factor_in_kg",
+    "retired_exceeds_existing",
 }
 
 

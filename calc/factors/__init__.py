@@ -35,11 +35,14 @@ from tanping.calc.errors import InputError, Location
 
 __all__ = [
     "ALIASES",
+    "BANDS_FILE",
     "COLUMNS",
     "DATA_DIR",
     "GRADES",
     "Factor",
     "FactorLibrary",
+    "ProcessBand",
+    "load_bands",
     "load_csv",
 ]
 
@@ -232,3 +235,90 @@ def require_fuel_set(library: FactorLibrary, name: str, where: Callable[[], Loca
         f"可选：cn-default（即 {library.resolve('cn-default')}）、{'、'.join(library.fuel_sets())}",
         where(),
     )
+
+
+# ---- plausibility bands of process factors (bands.yml) -----------------------------------------
+
+BANDS_FILE = DATA_DIR / "bands.yml"
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessBand:
+    """How far a process factor may lie from the library's value for its item (``bands.yml``).
+
+    ``field`` is the factor's path in the process model (``ef``, ``ef_cf4``, ``carbonates.ef``);
+    ``low`` and ``high`` multiply the reference value (None: that side open); ``generic`` is an
+    absolute ``(low, high)`` band used where the library has no reference for a key.
+    """
+
+    process: str
+    field: str
+    label: str
+    item: str
+    parameter: str
+    qualifier: str | dict[str, str]
+    sets: tuple[str, ...]
+    low: float | None
+    high: float | None
+    generic: tuple[units.Amount, units.Amount] | None
+    why: str
+
+    def reference(self, library: FactorLibrary, key: str | None) -> Factor | None:
+        """The library factor the band is centred on, for the map key ``key`` (technology,
+        carbonate) where the field is a map; None where the library has none."""
+        if isinstance(self.qualifier, dict):
+            qualifier = self.qualifier.get(key or "")
+            if qualifier is None:
+                return None
+        else:
+            qualifier = self.qualifier.replace("{key}", key or "")
+        for set_id in self.sets:
+            factor = library.find(set_id, self.item, self.parameter, qualifier)
+            if factor is not None:
+                return factor
+        return None
+
+
+def _band(name: str, spec: dict[str, object]) -> ProcessBand:
+    process, _, field = name.partition(".")
+    generic = spec.get("generic")
+    bounds: tuple[units.Amount, units.Amount] | None = None
+    if isinstance(generic, dict):
+        unit = str(generic["unit"])
+        bounds = (
+            units.parse_amount(f"{generic['low']} {unit}"),
+            units.parse_amount(f"{generic['high']} {unit}"),
+        )
+    qualifier = spec.get("qualifier", "")
+    sets = spec["sets"]
+    low, high = spec.get("low"), spec.get("high")
+    if not isinstance(sets, list) or not field:
+        raise ValueError(
+            f"{BANDS_FILE.name}: band {name!r} needs <type>.<field> and a list of sets"
+        )
+    return ProcessBand(
+        process=process,
+        field=field,
+        label=str(spec["label"]),
+        item=str(spec["item"]),
+        parameter=str(spec["parameter"]),
+        qualifier=(
+            {str(k): str(v) for k, v in qualifier.items()}
+            if isinstance(qualifier, dict)
+            else str(qualifier or "")
+        ),
+        sets=tuple(str(s) for s in sets),
+        low=None if low is None else float(str(low)),
+        high=None if high is None else float(str(high)),
+        generic=bounds,
+        why=str(spec.get("why", "")),
+    )
+
+
+@cache
+def load_bands() -> tuple[ProcessBand, ...]:
+    """The bands of ``bands.yml``, loaded once (its grammar is stated at the top of the file)."""
+    import yaml
+
+    data = yaml.safe_load(BANDS_FILE.read_text(encoding="utf-8"))
+    return tuple(_band(name, spec) for name, spec in data["bands"].items())
