@@ -44,6 +44,7 @@ from typing import Any, Literal
 from tanping.calc.catalogues import closest, measure_catalogue
 from tanping.calc.errors import InputError, Location, ReportErrors
 from tanping.calc.factors import Factor, FactorLibrary
+from tanping.calc.files import inside
 from tanping.calc.gwp import gwp_factor
 from tanping.calc.ledger import Derivation, FactorUse, Ledger
 from tanping.calc.models.park import ParkReport, Target
@@ -973,7 +974,7 @@ def load_boundary(folder: Path, result: ParkResult) -> dict[str, Any] | None:
     if not name:
         return None
     locate = _locator(result)
-    path = Path(folder) / name
+    path = inside(folder, name, what="园区边界文件", location=locate(("boundary",)))
     if not path.is_file():
         raise InputError(
             f"园区边界文件 {path} 不存在",

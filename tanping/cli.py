@@ -1,12 +1,19 @@
-"""The ``tanping`` command: check, ledger, new, build, diff.
+"""The ``tanping`` command: check, ledger, new, build, pdf, diff.
 
-Every input problem is a :class:`calc.errors.TanpingError`, caught here once and printed as a
+Every input problem is a :class:`calc.errors.TanpingError` (report inputs, chapters, the PDF, the
+site build and its site directory, ``diff``), caught here once, in :func:`main`, and printed as a
 clear message (file, line, field, what is wrong, how to fix it) with exit code 2; no traceback.
+A file system refusal that no layer turned into one (``OSError``) is printed the same way.
+
+A reader that stops early (``tanping ledger … | head``) closes the pipe: the command then stops
+quietly with exit code 141 (128 + SIGPIPE), what a shell reports for ``cat``, ``grep`` and other
+tools cut off by ``head``, so that ``set -o pipefail`` scripts still see the output was cut.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +21,7 @@ from pathlib import Path
 from tanping.calc.errors import TanpingError
 
 EXIT_INPUT = 2
+EXIT_BROKEN_PIPE = 128 + 13  # 128 + SIGPIPE, as a shell reports a writer cut off by `head`
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -46,24 +54,22 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    import os
-
-    from mkdocs.exceptions import MkDocsException
-
     from tanping.calc.pipeline import compute
-    from tanping.templates.publish import SiteBuildError, build_site, report_folders
+    from tanping.templates.publish import build_site, report_folders, site_target
 
     config = Path(args.config)
+    site_dir = Path(args.site_dir) if args.site_dir else None
+    site_target(config, site_dir)  # a site directory that must not be replaced is refused first
     content = config.parent / "content"
     for folder in report_folders(content):
         compute(folder)  # every report is valid before anything is written
     if args.no_pdf:
         os.environ["TANPING_PDF"] = "0"
-    try:
-        site = build_site(config, Path(args.site_dir) if args.site_dir else None)
-    except (SiteBuildError, MkDocsException) as err:
-        print(f"tanping: 构建失败，上一次的成功输出保持不变：\n{err}", file=sys.stderr)
-        return EXIT_INPUT
+
+    def waiting() -> None:
+        print("tanping: 另一个构建正在写入同一站点目录，等待其完成后再构建…", file=sys.stderr)
+
+    site = build_site(config, site_dir, on_wait=waiting)
     pdfs = sorted(site.glob("*/*.pdf"))
     print(f"站点：{site}（{len(pdfs)} 份 PDF）")
     for pdf in pdfs:
@@ -72,30 +78,21 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_pdf(args: argparse.Namespace) -> int:
-    from tanping.templates.pdf import PrintError
     from tanping.templates.publish import export_pdf, pdf_name
 
     folder = Path(args.dir)
     suffix = "-pdfa" if args.pdf_a else ""
     out = Path(args.output) if args.output else folder / f"{pdf_name(folder)[:-4]}{suffix}.pdf"
-    try:
-        export_pdf(folder, out, pdf_a=args.pdf_a)
-    except PrintError as err:
-        print(f"tanping: {err}", file=sys.stderr)
-        return EXIT_INPUT
+    export_pdf(folder, out, pdf_a=args.pdf_a)
     kind = "PDF/A-3b（已检查声明、输出意图与字体嵌入）" if args.pdf_a else "PDF"
     print(f"{out}：{kind}")
     return 0
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from tanping.diff import DiffError, diff, format_markdown, format_text
+    from tanping.diff import diff, format_markdown, format_text
 
-    try:
-        result = diff(Path(args.repo), args.rev_a, args.rev_b, content=args.content)
-    except DiffError as err:
-        print(f"tanping: {err}", file=sys.stderr)
-        return EXIT_INPUT
+    result = diff(Path(args.repo), args.rev_a, args.rev_b, content=args.content)
     sys.stdout.write(format_markdown(result) if args.markdown else format_text(result))
     if result.broken:  # the new revision does not compute: nothing can be judged, fix it first
         for report in result.broken:
@@ -153,12 +150,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.run(args))
+        code = int(args.run(args))
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
     except TanpingError as err:
         print(f"tanping: {err.render()}", file=sys.stderr)
         return EXIT_INPUT
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except OSError as err:  # a refusal of the file system that no layer located
+        where = f"{err.filename}：" if err.filename else ""
+        print(f"tanping: {where}{err.strerror or err}", file=sys.stderr)
+        print("    修改建议：检查该路径是否存在、类型是否正确、是否可读写", file=sys.stderr)
+        return EXIT_INPUT
     except KeyboardInterrupt:
         return 130
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's final flush of what is still buffered
+    does not fail on the closed pipe a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout replaced by an object without a file descriptor
+        pass
 
 
 if __name__ == "__main__":

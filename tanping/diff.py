@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from tanping.calc.errors import TanpingError
 from tanping.units.format import label as unit_label
 
 WORKTREE = None  # a revision of None is the working tree
@@ -41,7 +42,7 @@ INPUT_ROWS = 30  # input values listed per report; the rest are counted
 FOLD_ROWS = 40  # longer tables are folded (<details>) in the Markdown of a pull request
 
 
-class DiffError(Exception):
+class DiffError(TanpingError):
     """A revision or repository that cannot be read (exit code 2)."""
 
 

@@ -31,6 +31,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import jinja2
 import pydyf
@@ -39,6 +41,8 @@ import weasyprint
 from markupsafe import Markup
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
+
+from tanping.calc.errors import TanpingError
 
 __all__ = ["BODY_FONT", "HEADING_FONT", "PrintError", "PrintMeta", "render_pdf"]
 
@@ -64,8 +68,25 @@ class PrintMeta:
     client_label: str = "建设单位"  # "规划编制单位" for a plan EIA
 
 
-class PrintError(Exception):
+class PrintError(TanpingError):
     """The PDF cannot be filed as rendered (missing glyph or font, unloadable resource)."""
+
+
+class _ContainedFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint has no type hints
+    """WeasyPrint's fetcher, limited to ``data:`` URLs and files that resolve (links followed)
+    inside one of ``roots``: the report folder and the print stylesheet's own folder. An image
+    linked to a file outside the report is refused like a missing one (and so stops the PDF)."""
+
+    def __init__(self, roots: list[Path]) -> None:
+        super().__init__(allowed_protocols=ALLOWED_PROTOCOLS)
+        self._roots = [root.resolve() for root in roots]
+
+    def fetch(self, url: str, headers: object = None) -> object:
+        if url.lower().startswith("file:"):
+            path = Path(url2pathname(urlsplit(url).path)).resolve()
+            if not any(path.is_relative_to(root) for root in self._roots):
+                raise ValueError(f"文件在报告目录之外，不予读取：{path}")
+        return super().fetch(url, headers)
 
 
 @dataclass(frozen=True)
@@ -207,7 +228,10 @@ def _default_created() -> dt.datetime:
     try:
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
     except (ValueError, OverflowError, OSError) as exc:
-        raise PrintError(f"环境变量 SOURCE_DATE_EPOCH 无效：{epoch!r}") from exc
+        raise PrintError(
+            f"环境变量 SOURCE_DATE_EPOCH 无效：{epoch!r}",
+            "填写 Unix 时间戳（秒，如 1735689600），或删去该变量",
+        ) from exc
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -292,7 +316,8 @@ def _check_fonts(document: weasyprint.Document) -> None:
         raise PrintError(
             "PDF 未嵌入所需字体 "
             + "、".join(missing)
-            + f"（实际嵌入：{'、'.join(sorted(families)) or '无'}）；请安装 fonts-noto-cjk"
+            + f"（实际嵌入：{'、'.join(sorted(families)) or '无'}）",
+            "安装 fonts-noto-cjk（scripts/system-deps.sh）",
         )
 
 
@@ -330,6 +355,13 @@ def build_html(
     )
 
 
+def _base_folder(base_url: str) -> Path:
+    """The folder a ``base_url`` (a path or a ``file:`` URL) names."""
+    if base_url.lower().startswith("file:"):
+        return Path(url2pathname(urlsplit(base_url).path))
+    return Path(base_url)
+
+
 def render_pdf(
     meta: PrintMeta,
     chapters: list[str],
@@ -344,10 +376,12 @@ def render_pdf(
 
     ``numbers``: the chapter number of each chapter (see :func:`build_html`)."""
     if not chapters:
-        raise PrintError("没有可打印的章节")
+        raise PrintError(
+            "没有可打印的章节", "在报告目录中加入以编号开头的章节文件，如 01-项目概述.md"
+        )
     moment = _utc(created if created is not None else _default_created())
     source = build_html(meta, chapters, created=moment, numbers=numbers)
-    fetcher = URLFetcher(allowed_protocols=ALLOWED_PROTOCOLS)
+    fetcher = _ContainedFetcher([PRINT_DIR] + ([_base_folder(base_url)] if base_url else []))
     font_config = FontConfiguration()
     stylesheet = weasyprint.CSS(
         string=(PRINT_DIR / "print.css").read_text(encoding="utf-8"),
@@ -375,7 +409,10 @@ def render_pdf(
         )
         pdf = document.write_pdf(finisher=_dedupe_associated_files, **options)
     if problems := _problems(log.records):
-        raise PrintError("无法生成可报送的 PDF：" + "；".join(problems))
+        raise PrintError(
+            "无法生成可报送的 PDF：" + "；".join(problems),
+            "检查所列图片等文件是否在报告目录内且可读；缺字时安装 fonts-noto-cjk",
+        )
     _check_fonts(document)
     assert isinstance(pdf, bytes)
     if pdf_a:
@@ -396,7 +433,9 @@ def check_pdf_a(pdf: bytes) -> None:
     if xmp is None or str(xmp.pdfaid_part) != "3" or str(xmp.pdfaid_conformance) != "B":
         problems.append("XMP 元数据未声明 PDF/A-3b（pdfaid:part 3、conformance B）")
     root = reader.trailer["/Root"].get_object()
-    intents = root.get("/OutputIntents") if isinstance(root, pypdf.generic.DictionaryObject) else None
+    intents = (
+        root.get("/OutputIntents") if isinstance(root, pypdf.generic.DictionaryObject) else None
+    )
     if not intents or "/DestOutputProfile" not in intents[0].get_object():
         problems.append("缺少带 ICC 配置文件的 OutputIntent")
     for page in reader.pages:
@@ -412,4 +451,7 @@ def check_pdf_a(pdf: bytes) -> None:
             if not keys & {"/FontFile", "/FontFile2", "/FontFile3"}:
                 problems.append(f"字体 {descendant.get('/BaseFont')} 未嵌入")
     if problems:
-        raise PrintError("PDF/A-3b 检查未通过：" + "；".join(sorted(set(problems))))
+        raise PrintError(
+            "PDF/A-3b 检查未通过：" + "；".join(sorted(set(problems))),
+            "这是 tanping 的缺陷或依赖版本不符；请附上本消息报告问题",
+        )

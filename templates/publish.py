@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import html
 import logging
@@ -26,7 +27,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,9 +36,11 @@ from typing import Any
 import markdown
 from markupsafe import Markup, escape
 
+from tanping.calc.errors import InputError, Location, ReportErrors, TanpingError
+from tanping.calc.files import inside
 from tanping.calc.models.park import ParkReport
 from tanping.calc.pipeline import compute
-from tanping.templates.pdf import PrintMeta, render_pdf
+from tanping.templates.pdf import PrintError, PrintMeta, render_pdf
 from tanping.templates.render import (
     APPENDIX_PAGE,
     ReportRenderer,
@@ -60,12 +63,94 @@ def renderer(folder: Path, *, mode: str = "site") -> ReportRenderer:
     from tanping.templates.project import ProjectRenderer
 
     result = compute(folder)
+    for path in chapter_files(folder):
+        check_chapter(folder, path)
     cls: type[ReportRenderer] = (
         ParkRenderer if isinstance(result.report, ParkReport) else ProjectRenderer
     )
     instance = cls(folder, result, mode=mode)
     instance.collect(chapter_files(folder))
     return instance
+
+
+# ---- what a report publishes ------------------------------------------------------------------
+#: Report inputs, never published: ``report.yml``, the ``data/`` folder and any file in the formats
+#: tanping reads as data (YAML, the park boundary's GeoJSON).
+DATA_FOLDER = "data"
+DATA_SUFFIXES = (".yml", ".yaml", ".geojson")
+
+
+def check_text(path: Path) -> None:
+    """Refuse a Markdown file that is not UTF-8 text (GBK, binary, a NUL byte), naming its line."""
+    data = path.read_bytes()
+    nul = data.find(b"\0")
+    if nul >= 0:
+        raise InputError(
+            "含有 NUL 字节（\\x00），不是文本文件",
+            "文件可能已损坏或被误存为二进制；删去该字符，或用文本编辑器重新保存为 UTF-8 文本",
+            Location(str(path), data.count(b"\n", 0, nul) + 1),
+        )
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"不是 UTF-8 编码的文本（第 {err.start + 1} 个字节 0x{data[err.start]:02X} 无法解码）",
+            "用编辑器以 UTF-8 编码另存该文件；GBK/GB2312 的文件可用 "
+            "`iconv -f GBK -t UTF-8 原文件 > 新文件` 转换",
+            Location(str(path), data.count(b"\n", 0, err.start) + 1),
+        ) from None
+
+
+def check_chapter(folder: Path, path: Path) -> None:
+    """Refuse a chapter of ``folder`` that resolves outside it (a symbolic link to a file
+    elsewhere) or that is not UTF-8 text."""
+    inside(folder, Path(path).relative_to(folder), what="章节文件", location=Location(str(path)))
+    check_text(path)
+
+
+def _is_input(relative: Path) -> bool:
+    return relative.parts[0] == DATA_FOLDER or relative.suffix.lower() in DATA_SUFFIXES
+
+
+def _contained(folder: Path, relative: Path) -> Path | None:
+    """The resolved file ``relative`` of ``folder``, or ``None`` if it resolves outside."""
+    try:
+        return inside(folder, relative)
+    except InputError:
+        return None
+
+
+def publishes(docs: Path, path: Path) -> bool:
+    """Whether the site publishes the file ``path`` MkDocs found (``docs/…``, or the theme's).
+
+    A file of a report folder (``docs/<slug>/…``) is published only if it resolves inside that
+    folder (:func:`calc.files.inside`) and is not one of the report's inputs
+    (:data:`DATA_SUFFIXES`, ``data/``); any other file of ``docs`` only if it resolves inside
+    ``docs``. A Markdown page that would leave its folder, or is not UTF-8 text, is refused with
+    :class:`InputError` rather than dropped: it is content. The theme's own files are the
+    engine's business and always published."""
+    docs = Path(docs).absolute()
+    path = Path(path).absolute()
+    if not path.is_relative_to(docs):
+        return True
+    relative = path.relative_to(docs)
+    slug = relative.parts[0]
+    report = (
+        docs / slug if len(relative.parts) > 1 and (docs / slug / "report.yml").is_file() else None
+    )
+    if relative.suffix.lower() == ".md":
+        if report is not None:
+            inside(report, relative.relative_to(slug), what="页面", location=Location(str(path)))
+        inside(docs, relative, what="页面", location=Location(str(path)))
+        check_text(path)
+        return True
+    if report is None:
+        return _contained(docs, relative) is not None
+    inner = relative.relative_to(slug)
+    resolved = _contained(report, inner)
+    if resolved is None or _contained(docs, relative) is None or _is_input(inner):
+        return False
+    return not _is_input(resolved.relative_to(report.resolve()))  # a link to an input
 
 
 # ---- the site's pages ---------------------------------------------------------------------------
@@ -226,8 +311,15 @@ def export_pdf(folder: Path, out: Path, *, pdf_a: bool = False) -> Path:
         base_url=str(folder),
         numbers=[*numbers, None],
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(data)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+    except OSError as err:
+        raise PrintError(
+            f"无法写入 PDF：{err.strerror or err}",
+            "输出文件须在可写的目录中；用 -o 换一个位置，或修改目录权限",
+            Location(str(out)),
+        ) from err
     return out
 
 
@@ -235,12 +327,30 @@ def pdf_name(folder: Path) -> str:
     return f"{folder.name}.pdf"
 
 
-class SiteBuildError(Exception):
-    """The site build failed; ``messages`` are the engine's errors and warnings, in order."""
+class SiteBuildError(TanpingError):
+    """The site build failed and the last good output was kept; ``messages`` are the engine's
+    errors and warnings, in order (the failing file and line are also in ``location``)."""
 
-    def __init__(self, messages: list[str]) -> None:
-        super().__init__("\n".join(messages))
-        self.messages = messages
+    KEPT = "构建未完成，上一次的成功输出保持不变。"
+
+    def __init__(
+        self,
+        problem: str,
+        hint: str = "",
+        location: Location | None = None,
+        messages: Iterable[str] = (),
+    ) -> None:
+        super().__init__(problem, hint, location)
+        self.messages = list(messages)
+
+    def render(self) -> str:
+        return f"{super().render()}\n    {self.KEPT}"
+
+
+class SiteDirError(SiteBuildError):
+    """A site directory that a build must not replace; refused before anything is written."""
+
+    KEPT = "未写入任何文件。"
 
 
 class _Collect(logging.Handler):
@@ -252,47 +362,219 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def build_site(config_file: Path = Path("mkdocs.yml"), site_dir: Path | None = None) -> Path:
-    """Build the site (and the PDFs, through the MkDocs hook) into a fresh directory, then swap it
-    into ``site_dir``. On any failure the previous output stays untouched and
-    :class:`SiteBuildError` carries the engine's messages (the failing file and line).
+# ---- the site directory: which folders a build may replace, one build at a time -----------------
+#: Written into every site tanping builds; an existing non-empty folder without it is not replaced.
+SITE_MARKER = ".tanping-site"
+_SITE_HINT = (
+    "站点目录须是专用的输出目录：用默认的 site/（省略 --site-dir），或给出一个不存在的新目录"
+)
 
-    The build runs in the folder of ``config_file``, so that paths in it (the search plugin's
-    jieba dictionary) mean the same wherever ``tanping build`` is started."""
-    from mkdocs.commands.build import build
+
+def is_tanping_site(folder: Path) -> bool:
+    """Whether ``folder`` holds a site tanping built: the marker file, or (sites built before the
+    marker existed) the home page next to tanping's own stylesheet."""
+    if (folder / SITE_MARKER).is_file():
+        return True
+    return (folder / "index.html").is_file() and (folder / "assets" / "tanping.css").is_file()
+
+
+def check_site_dir(site_dir: Path, *, workspace: Path, docs: Path) -> Path:
+    """The resolved site directory, if a build may replace it; else :class:`SiteDirError`.
+
+    Refused: the workspace (the folder of ``mkdocs.yml``) and any folder containing it (``..``,
+    ``/``), the home folder and its ancestors, any folder inside the docs folder or a report
+    folder (or containing one), an existing file, and an existing non-empty folder that is not a
+    tanping site (:func:`is_tanping_site`). Writes nothing."""
+    target = Path(site_dir).resolve()
+    where = Location(str(site_dir))
+    protected = [("工作区（mkdocs.yml 所在目录）", Path(workspace).resolve())]
+    protected.append(("内容目录（docs_dir）", Path(docs).resolve()))
+    protected += [("报告目录", report.resolve()) for report in report_folders(Path(docs))]
+    with contextlib.suppress(RuntimeError, KeyError):  # no home folder known
+        protected.append(("用户主目录", Path.home().resolve()))
+    for name, folder in protected:
+        if folder.is_relative_to(target):
+            relation = "就是" if folder == target else "包含"
+            raise SiteDirError(
+                f"不能作为站点目录：它{relation}{name} {folder}，构建会把整个目录替换掉",
+                _SITE_HINT,
+                where,
+            )
+    containers = [entry for entry in protected[2:] if entry[0] == "报告目录"] + protected[1:2]
+    for name, folder in containers:  # the innermost first: a report folder, then docs_dir
+        if target.is_relative_to(folder):
+            raise SiteDirError(
+                f"不能作为站点目录：它在{name} {folder} 之内，生成的网页会混进报告内容",
+                _SITE_HINT,
+                where,
+            )
+    if target.exists() and not target.is_dir():
+        raise SiteDirError("不能作为站点目录：已存在同名文件", _SITE_HINT, where)
+    if target.is_dir() and any(target.iterdir()) and not is_tanping_site(target):
+        raise SiteDirError(
+            f"不能作为站点目录：该目录已存在、非空，且不是 tanping 生成的站点（没有 {SITE_MARKER}"
+            "），构建会删除其中的文件",
+            f"{_SITE_HINT}；确要使用该目录时，先自行清空它",
+            where,
+        )
+    return target
+
+
+def site_target(config_file: Path, site_dir: Path | None = None) -> Path:
+    """The site directory a build of ``config_file`` writes (``site_dir``, else the config's),
+    checked by :func:`check_site_dir`."""
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
     config_file = Path(config_file).resolve()
-    target_arg = Path(site_dir).resolve() if site_dir is not None else None
-    collect = _Collect()
-    engine_log = logging.getLogger("mkdocs")
-    engine_log.addHandler(collect)
     try:
         with contextlib.chdir(config_file.parent):
             probe = load_config(str(config_file))
-            target = target_arg or Path(probe["site_dir"]).resolve()
-            target.parent.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=".site-", dir=target.parent))
-            try:
-                config = load_config(str(config_file), site_dir=str(staging), strict=True)
-                build(config)
-            except BaseException as err:
-                shutil.rmtree(staging, ignore_errors=True)
-                if isinstance(err, MkDocsException):
-                    messages = [m for m in collect.messages if m.strip()]
-                    raise SiteBuildError([*messages, str(err)]) from err
-                raise
+            given = Path(site_dir) if site_dir is not None else Path(probe["site_dir"])
+            docs = Path(probe["docs_dir"]).resolve()
+            return check_site_dir(given.absolute(), workspace=config_file.parent, docs=docs)
+    except MkDocsException as err:
+        raise SiteDirError(
+            f"无法读取站点配置：{err}",
+            "检查 mkdocs.yml 的语法与各项设置",
+            Location(str(config_file)),
+        ) from err
+
+
+def staging_prefix(target: Path) -> str:
+    """The name prefix of a build's staging folders, created beside ``target``."""
+    return f".{target.name}-build-"
+
+
+def _lock_file(target: Path) -> Path:
+    return target.with_name(f".{target.name}.lock")
+
+
+def _previous(target: Path) -> Path:
+    return target.with_name(f".{target.name}.previous")
+
+
+@contextlib.contextmanager
+def site_lock(target: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the exclusive build lock of ``target`` (``flock`` on ``.<name>.lock`` beside it).
+
+    A second build waits until the first one is done, then builds (and so publishes the newer
+    sources); ``on_wait`` is called once when it has to wait. The kernel releases the lock when
+    its process ends, however it ends, so a killed build never blocks the next one."""
+    fd = os.open(_lock_file(target), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+def clean_stale(target: Path) -> None:
+    """Remove what builds that died left beside ``target``; call with the lock held.
+
+    Only the lock holder creates staging folders, so under the lock every staging folder is
+    stale. A build killed between its two renames leaves no ``target`` but ``.<name>.previous``:
+    that is the last good output, and it is put back."""
+    for stale in target.parent.glob(staging_prefix(target) + "*"):
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+    previous = _previous(target)
+    if previous.is_dir() and not previous.is_symlink():
+        if target.exists() or target.is_symlink():
+            shutil.rmtree(previous, ignore_errors=True)
+        else:
+            previous.rename(target)
+
+
+def _first_tanping_error(err: BaseException) -> TanpingError | None:
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, TanpingError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _engine_error(err: Exception, messages: list[str]) -> SiteBuildError:
+    """A failed MkDocs build as a :class:`SiteBuildError`: tanping's own error if one caused it
+    (raised by a hook), else the engine's messages."""
+    cause = _first_tanping_error(err)
+    if isinstance(cause, ReportErrors):
+        return SiteBuildError(cause.render(), messages=messages)
+    if cause is not None:
+        return SiteBuildError(cause.problem, cause.hint, cause.location, messages)
+    text = "\n".join([*messages, str(err)])
+    return SiteBuildError(text, "按上面的提示修改所指的文件后重新构建", messages=messages)
+
+
+def build_site(
+    config_file: Path = Path("mkdocs.yml"),
+    site_dir: Path | None = None,
+    on_wait: Callable[[], None] | None = None,
+) -> Path:
+    """Build the site (and the PDFs, through the MkDocs hook) into a fresh staging folder, then
+    swap it into the site directory. On any failure the previous output stays untouched and
+    :class:`SiteBuildError` says what failed, where, and how to fix it.
+
+    The site directory is checked first (:func:`site_target`; nothing is written for a refused
+    one); the build holds :func:`site_lock` and starts by removing what killed builds left
+    (:func:`clean_stale`). It runs in the folder of ``config_file``, so that paths in it (the
+    search plugin's jieba dictionary) mean the same wherever ``tanping build`` is started."""
+    config_file = Path(config_file).resolve()
+    target = site_target(config_file, site_dir)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with site_lock(target, on_wait):
+            clean_stale(target)
+            staging = _build_into_staging(config_file, target)
+            staging.chmod(0o755)  # mkdtemp makes it private; a published site is readable
+            previous = _previous(target)
+            if target.exists():
+                target.rename(previous)
+            staging.rename(target)
+            shutil.rmtree(previous, ignore_errors=True)
+    except OSError as err:
+        folder = Path(err.filename) if err.filename else target.parent
+        raise SiteBuildError(
+            f"无法写入站点：{err.strerror or err}",
+            "站点目录的上级须是可写的目录；换一个可写位置的 --site-dir，或修改目录权限",
+            Location(str(folder)),
+        ) from err
+    return target
+
+
+def _build_into_staging(config_file: Path, target: Path) -> Path:
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    collect = _Collect()
+    engine_log = logging.getLogger("mkdocs")
+    engine_log.addHandler(collect)
+    staging = Path(tempfile.mkdtemp(prefix=staging_prefix(target), dir=target.parent))
+    try:
+        with contextlib.chdir(config_file.parent):
+            config = load_config(str(config_file), site_dir=str(staging), strict=True)
+            build(config)
+        (staging / SITE_MARKER).write_text(
+            "tanping 生成的站点：`tanping build` 会整个替换本目录。\n", encoding="utf-8"
+        )
+    except BaseException as err:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(err, MkDocsException):
+            messages = [m for m in collect.messages if m.strip()]
+            raise _engine_error(err, messages) from err
+        raise
     finally:
         engine_log.removeHandler(collect)
-    staging.chmod(0o755)  # mkdtemp makes it private; a published site is readable
-    previous = target.with_name(f".{target.name}.previous")
-    shutil.rmtree(previous, ignore_errors=True)
-    if target.exists():
-        target.rename(previous)
-    staging.rename(target)
-    shutil.rmtree(previous, ignore_errors=True)
-    return target
+    return staging
 
 
 # ---- web fonts -----------------------------------------------------------------------------------
@@ -331,7 +613,7 @@ _ALWAYS = (
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 
-class WebFontError(RuntimeError):
+class WebFontError(TanpingError, RuntimeError):
     """The Noto CJK fonts are missing or cannot be subset."""
 
 
@@ -361,12 +643,15 @@ def font_file(font: WebFont) -> tuple[Path, str]:
             timeout=30,
         ).stdout
     except (OSError, subprocess.SubprocessError) as err:
-        raise WebFontError(f"fc-match 不可用（{err}）：请安装 fonts-noto-cjk") from err
+        raise WebFontError(
+            f"站点字体：fc-match 不可用（{err}）",
+            "安装 fontconfig 与 fonts-noto-cjk（scripts/system-deps.sh）",
+        ) from err
     path, families, psname = [*out.split("\n"), "", "", ""][:3]
     if font.family not in families.split(","):
         raise WebFontError(
-            f"没有安装字体 {font.family}（fc-match 给出 {path}）："
-            "请运行 scripts/system-deps.sh（Debian 包 fonts-noto-cjk）"
+            f"站点字体：没有安装字体 {font.family}（fc-match 给出 {path}）",
+            "运行 scripts/system-deps.sh（Debian 包 fonts-noto-cjk）",
         )
     return Path(path), psname
 
@@ -381,7 +666,7 @@ def _subset_font(source: str, psname: str, text: str, out: str) -> int:
         faces = TTCollection(source, lazy=True).fonts
         matches = [f for f in faces if f["name"].getDebugName(6) == psname]
         if not matches:
-            raise WebFontError(f"{source} 中没有字形 {psname}")
+            raise WebFontError(f"站点字体：{source} 中没有字形 {psname}", "重新安装 fonts-noto-cjk")
         font = matches[0]
     else:
         font = TTFont(source, lazy=True)

@@ -151,7 +151,9 @@ def test_good_build_replaces_the_site_and_is_readable(project: Path) -> None:
     page = (project / "site" / REPORT / "06-conclusions.html").read_text(encoding="utf-8")
     assert "新增一句结论。" in page
     assert (project / "site").stat().st_mode & 0o755 == 0o755
-    assert not list(project.glob(".site*"))
+    assert (project / "site" / ".tanping-site").is_file(), "the marker of a tanping site"
+    leftovers = [p.name for p in project.glob(".site*")]
+    assert leftovers == [".site.lock"], "only the build lock stays beside the site"
 
 
 # ---- escaping ------------------------------------------------------------------------------------

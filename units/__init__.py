@@ -33,11 +33,13 @@ __all__ = [
     "as_gas",
     "carbon_to_co2",
     "check_dimension",
+    "check_magnitude",
     "conversion_factor",
     "describe_unit",
     "dimensionality",
     "gas_of",
     "parse_amount",
+    "parse_number",
     "parse_unit",
     "ureg",
 ]
@@ -115,7 +117,25 @@ GASES: dict[str, str] = {
 #: Molar-mass ratio of CO2 to C (44/12), the only conversion from carbon to CO2.
 CO2_PER_C = Quantity(44 / 12, "tCO2/tC")
 
-_NUMBER = re.compile(r"^\s*([-+]?(?:\d[\d,]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+#: The one grammar of a written number: ASCII digits, an optional sign, thousands separated by
+#: commas in groups of three (``12,000.5``, ``1,234,567``), a decimal point, an exponent
+#: (``1.2e5``). A number ends where the unit begins: a digit, comma, point or underscore right
+#: after it means the number was written some other way (``8,5``, ``1,2,0,0,0``, ``1_000``).
+_NUMBER = re.compile(
+    r"^\s*([-+]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
+    r"(?![0-9,._])\s*(.*?)\s*$",
+    re.DOTALL,
+)
+#: Something that starts like a number, to say what is wrong with it.
+_NUMBER_LIKE = re.compile(r"^\s*[-+]?[0-9.,_]*[0-9]")
+_NOT_FINITE = re.compile(r"^\s*[-+]?(?:nan|inf(?:inity)?|∞)(?![a-z])", re.IGNORECASE)
+#: Largest magnitude a report may write (and smallest, but for zero): far beyond any physical or
+#: monetary amount of an assessment, and small enough that products and quotients of a few such
+#: numbers stay finite.
+MAX_MAGNITUDE = 1e30
+MIN_MAGNITUDE = 1e-30
+#: Longest quantity text (``"0.01532 tC/GJ"``): a unit longer than this is not one.
+MAX_AMOUNT_LENGTH = 100
 _UNIT_SPELLING = str.maketrans(
     {
         "³": "3",
@@ -211,22 +231,65 @@ def _unit_hint(unit: str) -> str:
     )
 
 
+def check_magnitude(magnitude: float, written: object) -> float:
+    """Refuse a number that is not finite (NaN, ∞) or beyond :data:`MAX_MAGNITUDE`."""
+    if not math.isfinite(magnitude):
+        raise UnitError(
+            f"“{written}” 不是有限数",
+            "请写出实际的数值（NaN、inf、∞ 不是数值），例如 “12000 MWh”",
+        )
+    if abs(magnitude) > MAX_MAGNITUDE or 0 < abs(magnitude) < MIN_MAGNITUDE:
+        raise UnitError(
+            f"数值 “{written}” 超出可用范围"
+            f"（绝对值应在 {MIN_MAGNITUDE:g} 与 {MAX_MAGNITUDE:g} 之间）",
+            "检查数值与指数；可换用更大或更小的单位，如 万t、亿元、kg",
+        )
+    return magnitude
+
+
+def parse_number(value: object) -> float:
+    """A bare number of a report: a YAML number, or a text in the grammar of :data:`_NUMBER`.
+
+    Raises :class:`UnitError` for anything else, NaN, ∞ and magnitudes beyond
+    :data:`MAX_MAGNITUDE`.
+    """
+    if isinstance(value, bool):
+        raise UnitError(f"“{value}” 不是数值", "请写出数值，例如 12 或 0.5")
+    if isinstance(value, int):
+        try:
+            magnitude = float(value)
+        except OverflowError:
+            raise UnitError(
+                f"数值 {str(value)[:20]}… 过大", "检查数值；可换用更大的单位，如 万t、亿元"
+            ) from None
+        return check_magnitude(magnitude, value)
+    if isinstance(value, float):
+        return check_magnitude(value, value)
+    if isinstance(value, str):
+        amount = _parse_text(value, True)
+        if amount.unit:
+            raise UnitError(f"“{value}” 应为不带单位的数值", "请只写数值，例如 12 或 0.5")
+        return amount.magnitude
+    raise UnitError(f"应为数值，实际为 {type(value).__name__}", "请写出数值，例如 12 或 0.5")
+
+
 def parse_amount(value: object, *, bare_number: bool = False) -> Amount:
     """Read ``"<number> <unit>"`` (or a bare number where ``bare_number`` allows it).
 
-    Raises :class:`UnitError` with a Chinese explanation when the text is not a quantity.
+    The number follows the one grammar of :data:`_NUMBER`; NaN, ∞ and magnitudes beyond
+    :data:`MAX_MAGNITUDE` are refused. Raises :class:`UnitError` with a Chinese explanation when
+    the text is not a quantity.
     """
     if isinstance(value, bool):
         raise UnitError(f"“{value}” 不是数量", "请写作 “<数值> <单位>”，例如 “85 万Nm3”")
     if isinstance(value, int | float):
         if not bare_number:
             raise UnitError(
-                f"数值 {value} 缺少单位",
+                f"数值 {_clip(str(value))} 缺少单位",
                 "请写作 “<数值> <单位>”，例如 “12000 MWh”；只有比例和计数可以不写单位",
             )
-        if not math.isfinite(value):
-            raise UnitError(f"数值 {value} 不是有限数", "请写出实际的数值")
-        return Amount(float(value), "", str(value))
+        magnitude = parse_number(value)
+        return Amount(magnitude, "", str(value))
     if not isinstance(value, str):
         raise UnitError(
             f"应为 “<数值> <单位>” 形式的字符串，实际为 {type(value).__name__}",
@@ -235,19 +298,66 @@ def parse_amount(value: object, *, bare_number: bool = False) -> Amount:
     return _parse_text(value, bare_number)
 
 
+def _clip(text: str, length: int = 40) -> str:
+    return text if len(text) <= length else text[:length] + "…"
+
+
+def _number_hint(value: str) -> tuple[str, str]:
+    """What is wrong with a text that is not ``"<number> <unit>"``, and how to fix it."""
+    shown = _clip(value.strip())
+    stripped = value.strip()
+    if _NOT_FINITE.match(stripped):
+        return f"“{shown}” 不是有限数", "请写出实际的数值（NaN、inf、∞ 不是数值），例如 “12000 MWh”"
+    if stripped[:1].isdigit() or (stripped[:1] in "+-." and stripped[1:2].isdigit()):
+        if not _NUMBER_LIKE.match(stripped):  # a digit that is not 0-9: full-width １２, ١٢
+            return (
+                f"“{shown}” 中的数字不是半角数字",
+                "请用半角数字 0–9 书写数值（如 “12 t”，而非全角 “１２ t”）",
+            )
+    number = _NUMBER_LIKE.match(stripped)
+    if number is not None:
+        written = number.group()
+        if "_" in written:
+            return f"“{shown}” 的数值中有下划线", "数值不能用 “_” 分组：写作 1000 或 1,000"
+        if "," in written:
+            return (
+                f"“{shown}” 中的逗号用法不对",
+                "逗号只能作千位分隔符，每三位一组（如 12,000.5、1,234,567）；小数点请用 “.”"
+                "（“8,5 t” 应写作 “8.5 t”）",
+            )
+        if written.count(".") > 1:
+            return f"“{shown}” 中有多个小数点", "一个数值只能有一个小数点，如 “389.31 GJ/万Nm3”"
+    return (
+        f"“{shown}” 不是 “<数值> <单位>” 形式",
+        "数值在前、单位在后，中间可有空格，例如 “389.31 GJ/万Nm3”",
+    )
+
+
 @lru_cache(maxsize=1 << 16)
 def _parse_text(value: str, bare_number: bool) -> Amount:
     """:func:`parse_amount` of a string; cached, as a report repeats its factors many times."""
+    if len(value) > MAX_AMOUNT_LENGTH:
+        raise UnitError(
+            f"数量 “{_clip(value)}” 过长（{len(value)} 个字符）",
+            "请写作 “<数值> <单位>”，例如 “389.31 GJ/万Nm3”；说明文字请写在 name 或 note 中",
+        )
     match = _NUMBER.match(value)
     if match is None:
-        raise UnitError(
-            f"“{value}” 不是 “<数值> <单位>” 形式",
-            "数值在前、单位在后，中间可有空格，例如 “389.31 GJ/万Nm3”",
-        )
+        raise UnitError(*_number_hint(value))
     number_text, unit_text = match.groups()
-    magnitude = float(number_text.replace(",", ""))
-    if not math.isfinite(magnitude):
-        raise UnitError(f"“{value}” 不是有限数", "请写出实际的数值，例如 “12000 MWh”")
+    if number_text.lstrip("+-") == "0" and unit_text[:1] in ("x", "X", "o", "O", "b", "B"):
+        if unit_text[1:2].isalnum():
+            raise UnitError(
+                f"“{_clip(value)}” 是十六进制、八进制或二进制写法",
+                "数值请用十进制书写，如 “31 t”",
+            )
+    if "\n" in unit_text or "\r" in unit_text:
+        raise UnitError(f"数量 “{_clip(value)}” 中有换行", "数值与单位须写在同一行，如 “85 万Nm3”")
+    magnitude = check_magnitude(float(number_text.replace(",", "")), value.strip())
+    if magnitude == 0 and any(
+        digit in number_text.lower().partition("e")[0] for digit in "123456789"
+    ):
+        check_magnitude(MIN_MAGNITUDE / 2, value.strip())  # a tiny number that underflowed to 0
     unit = _normalise_unit(unit_text)
     if unit == "" and not bare_number:
         raise UnitError(

@@ -11,9 +11,17 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, PlainValidator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator
 
-from tanping.units import Amount, UnitError, check_dimension, dimensionality, parse_amount
+from tanping.calc.files import check_relative
+from tanping.units import (
+    Amount,
+    UnitError,
+    check_dimension,
+    dimensionality,
+    parse_amount,
+    parse_number,
+)
 
 
 class Strict(BaseModel):
@@ -26,6 +34,98 @@ class Strict(BaseModel):
         populate_by_name=True,
         str_strip_whitespace=True,
     )
+
+
+# ---- free text: bounded, single-line where it is a name ----------------------------------------
+
+#: Longest name, title or other single-line field (a report title is some 60 characters).
+MAX_LINE = 200
+#: Longest descriptive text (a table cell, a note, a measure's wording).
+MAX_PARAGRAPH = 4000
+_LINE_BREAKS = ("\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def _bounded(text: str, limit: int) -> str:
+    if len(text) > limit:
+        raise UnitError(
+            f"文字过长（{len(text):,} 个字符，此处最多 {limit:,} 个）：“{text[:20]}…”",
+            "请精简该字段；详细说明请写在报告的 Markdown 章节中",
+        )
+    return text
+
+
+def _single_line(text: str) -> str:
+    _bounded(text, MAX_LINE)
+    if any(mark in text for mark in _LINE_BREAKS):
+        first = min(text.find(mark) for mark in _LINE_BREAKS if mark in text)
+        raise UnitError(
+            f"该字段只能有一行，“{text[:first][-20:]}” 之后有换行",
+            "名称、标题、地区、单位等须写在一行：删去换行；"
+            "若用了 “|” 或 “>” 块写法，请改为一行文字",
+        )
+    return text
+
+
+def _paragraph(text: str) -> str:
+    return _bounded(text, MAX_PARAGRAPH)
+
+
+#: A single-line text (names, titles, district, park, units of a basis …), possibly empty.
+Line = Annotated[str, AfterValidator(_single_line)]
+#: A single-line text that must be given (a row name, a fuel, a title).
+Name = Annotated[str, Field(min_length=1), AfterValidator(_single_line)]
+#: A descriptive text (table cells, notes): may span lines, bounded in length.
+Paragraph = Annotated[str, AfterValidator(_paragraph)]
+
+
+def _relative_file(name: str) -> str:
+    check_relative(name)
+    return name
+
+
+#: A file of the report folder named by a field (``boundary: boundary.geojson``): relative, no
+#: ``..``; that it stays inside once links are followed is checked where it is read
+#: (:func:`tanping.calc.files.inside`).
+FileName = Annotated[
+    str, Field(min_length=1), AfterValidator(_single_line), AfterValidator(_relative_file)
+]
+
+
+# ---- bare numbers: the one number grammar --------------------------------------------------------
+
+
+def _finite_number(value: object) -> object:
+    if isinstance(value, bool):
+        return value  # left to the field's own type error
+    if isinstance(value, int | float | str):
+        return parse_number(value)
+    return value
+
+
+def _whole_number(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return value
+    if isinstance(value, int):
+        return value
+    number = parse_number(value)
+    if not number.is_integer():
+        raise UnitError(f"“{value}” 不是整数", "此处应为整数，如年份 2026")
+    return int(number)
+
+
+#: A bare number (a percentage, a coordinate), read by the number grammar of
+#: :func:`tanping.units.parse_number`: finite, no NaN or ∞, within its magnitude bounds.
+FiniteFloat = Annotated[float, BeforeValidator(_finite_number)]
+
+
+def _plausible_year(year: int) -> int:
+    if not 1900 <= year <= 2100:
+        raise UnitError(f"年份 {year} 不合理", "请写作四位年份，如 2026")
+    return year
+
+
+#: A calendar year (a history or planning year, a period): a whole number from 1900 to 2100.
+Year = Annotated[int, BeforeValidator(_whole_number), AfterValidator(_plausible_year)]
 
 
 @lru_cache(maxsize=4096)

@@ -16,16 +16,22 @@ from tanping.calc.models.common import (
     CarbonContent,
     Co2PerHeat,
     Count,
+    FileName,
+    FiniteFloat,
     Fraction,
     GridFactor,
     HeatingValue,
+    Line,
+    Name,
     OxidationRate,
+    Paragraph,
     Strict,
+    Year,
     quantity,
 )
 from tanping.units import Amount, UnitError, dimensionality
 
-Text = Annotated[str, Field(min_length=1)]
+Text = Name
 Sector = Literal["energy_industry", "industry", "transport", "services", "residential"]
 Group = Literal["power", "steel", "building_materials", "nonferrous", "chemicals", "other"]
 
@@ -414,10 +420,10 @@ SOURCE_TYPES = (
 class Source(Strict):
     """One emission source (or reduction) of one period, enterprise or industry."""
 
-    period: int
-    scenario: str | None = None
-    enterprise: str | None = None
-    industry: str | None = None
+    period: Year
+    scenario: Line | None = None
+    enterprise: Line | None = None
+    industry: Line | None = None
     combustion: Combustion | None = None
     boiler_n2o: BoilerN2O | None = None
     mobile: Mobile | None = None
@@ -427,7 +433,7 @@ class Source(Strict):
     process: Process | None = None
     wastewater: Wastewater | None = None
     reduction: Reduction | None = None
-    note: str = ""
+    note: Paragraph = ""
 
     @model_validator(mode="after")
     def exactly_one_source_type(self) -> Source:
@@ -461,9 +467,9 @@ class Industry(Strict):
 class Enterprise(Strict):
     name: Text
     industry: Text
-    location: tuple[float, float]
+    location: tuple[FiniteFloat, FiniteFloat]
     key: bool = False
-    trading: bool | str = False
+    trading: bool | Line = False
 
     @field_validator("location")
     @classmethod
@@ -475,8 +481,8 @@ class Enterprise(Strict):
 
 
 class EconomyRow(Strict):
-    period: int
-    scenario: str | None = None
+    period: Year
+    scenario: Line | None = None
     industry: Text
     output_value: Annotated[Amount, quantity("万元")] | None = None
     value_added: Annotated[Amount, quantity("万元")] | None = None
@@ -487,13 +493,13 @@ class EconomyRow(Strict):
 class Target(Strict):
     """An indicator target declared by the report (extension, App. B)."""
 
-    industry: str | None = None
+    industry: Line | None = None
     indicator: Literal["output_value", "value_added", "energy", "product"]
-    period: int
-    scenario: str | None = None
-    decline_pct: float | None = None
+    period: Year
+    scenario: Line | None = None
+    decline_pct: FiniteFloat | None = None
     value: Annotated[Amount, quantity()] | None = None
-    source: str = ""
+    source: Paragraph = ""
 
     @model_validator(mode="after")
     def decline_or_value(self) -> Target:
@@ -505,11 +511,11 @@ class Target(Strict):
 class MeasureChoice(Strict):
     """A measure of the catalogue chosen by id, or one of the report's own (extension)."""
 
-    id: str | None = None
-    domain: str | None = None
-    direction: str | None = None
-    text: str | None = None
-    note: str = ""
+    id: Line | None = None
+    domain: Line | None = None
+    direction: Line | None = None
+    text: Paragraph | None = None
+    note: Paragraph = ""
 
     @model_validator(mode="after")
     def id_or_own_text(self) -> MeasureChoice:
@@ -523,23 +529,23 @@ class ParkReport(Strict):
 
     kind: Literal["park"]
     title: Text
-    district: str = ""
+    district: Line = ""
     gwp: Literal["SAR", "AR4", "AR5", "AR6"]
     factors: Text = "cn-default"
-    history: list[int] = Field(min_length=1)
-    planning: list[int] = []
+    history: list[Year] = Field(min_length=1)
+    planning: list[Year] = []
     scenarios: dict[Text, Text] = {}
     industries: list[Industry] = Field(min_length=1)
     enterprises: list[Enterprise] = []
     economy: list[EconomyRow] = []
     sources: list[Source] = []
     # extensions
-    boundary: str | None = None
+    boundary: FileName | None = None
     targets: list[Target] = []
     measures: list[MeasureChoice] = []
-    client: str = ""
-    assessor: str = ""
-    date: str = ""
+    client: Line = ""
+    assessor: Line = ""
+    date: Line = ""
 
     @field_validator("history", "planning")
     @classmethod

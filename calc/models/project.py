@@ -8,20 +8,24 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import field_validator, model_validator
 
 from tanping.calc.models.common import (
     CarbonContent,
     GridFactor,
     HeatFactor,
     HeatingValue,
+    Line,
+    Name,
     OxidationRate,
+    Paragraph,
     Strict,
+    Year,
     quantity,
 )
 from tanping.units import Amount, UnitError, dimensionality
 
-Text = Annotated[str, Field(min_length=1)]
+Text = Name
 
 ENERGY = dimensionality("GJ")
 
@@ -159,8 +163,8 @@ class Measure(Strict):
 
     category: Literal["源头防控", "过程控制", "工程治理"]
     name: Text
-    process: str = ""
-    scale: str = ""
+    process: Paragraph = ""
+    scale: Line = ""
     investment: Annotated[Amount, quantity("万元")]
     reduction: Annotated[Amount, quantity("tCO2/a", "tCO2")]
 
@@ -169,11 +173,11 @@ class Synergy(Strict):
     """A row of table C.2 (协同减排措施分析表)."""
 
     measure: Text
-    process: str = ""
-    scale: str = ""
+    process: Paragraph = ""
+    scale: Line = ""
     investment: Annotated[Amount, quantity("万元")]
-    pollution_effect: str = ""
-    carbon_effect: str = ""
+    pollution_effect: Paragraph = ""
+    carbon_effect: Paragraph = ""
 
 
 class ProjectReport(Strict):
@@ -182,9 +186,9 @@ class ProjectReport(Strict):
     kind: Literal["project"]
     title: Text
     district: Text
-    park: str = ""
+    park: Line = ""
     industry: Text
-    year: int
+    year: Year
     factors: Text = "cn-default"
     existing: Phase | None = None
     proposed: Phase
@@ -193,9 +197,9 @@ class ProjectReport(Strict):
     measures: list[Measure] = []
     synergies: list[Synergy] = []
     # extensions: the cover of the filed document
-    client: str = ""
-    assessor: str = ""
-    date: str = ""
+    client: Line = ""
+    assessor: Line = ""
+    date: Line = ""
 
     @field_validator("year")
     @classmethod
