@@ -25,11 +25,16 @@ EXIT_BROKEN_PIPE = 128 + 13  # 128 + SIGPIPE, as a shell reports a writer cut of
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from tanping.calc.pipeline import compute
+    from tanping.templates.filing import FilingErrors, check_report
+    from tanping.templates.render import chapter_files
 
-    result = compute(args.dir)
-    kind = "建设项目" if result.__class__.__name__ == "ProjectResult" else "产业园区规划"
-    print(f"{args.dir}: 输入有效（{kind}，{len(result.ledger)} 项计算结果）")
+    page, problems = check_report(args.dir, filing=args.filing)
+    if problems:
+        raise FilingErrors(problems)
+    kind = "建设项目" if page.kind == "project" else "产业园区规划"
+    chapters = len(chapter_files(page.folder))
+    verdict = "，符合报批要求" if args.filing else ""
+    print(f"{args.dir}: 输入有效（{kind}，{len(page.ledger)} 项计算结果，{chapters} 章）{verdict}")
     return 0
 
 
@@ -111,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="校验报告目录（不构建）")
     check.add_argument("dir", type=Path)
+    check.add_argument(
+        "--filing",
+        action="store_true",
+        help="同时检查报批要求：无占位标记、章节结构完整、正文无手写数量、情景数据完整",
+    )
     check.set_defaults(run=_cmd_check)
     ledger = sub.add_parser("ledger", help="输出全部计算结果（台账）")
     ledger.add_argument("dir", type=Path)

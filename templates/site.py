@@ -35,6 +35,7 @@ from mkdocs.structure.nav import Navigation, Section
 from tanping.calc.errors import TanpingError
 from tanping.templates import publish
 from tanping.templates.render import ReportRenderer
+from tanping.templates.search import fix_query_segmenter
 
 DERIVATIONS_PAGE = "derivations.md"
 _renderers: dict[Path, ReportRenderer] = {}
@@ -118,6 +119,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
 
 def on_post_build(config: Any) -> None:
     site = Path(config["site_dir"])
+    _guard("站点搜索", functools.partial(fix_query_segmenter, site))
     sizes = _guard("站点字体", lambda: publish.write_webfonts(site))
     if sizes:
         total = sum(sizes.values()) / 1024
