@@ -6,8 +6,10 @@ The output is deterministic (same input, same string; coordinates rounded to 2 d
 rendered alike by Chromium (the site) and WeasyPrint (the PDF), which needs the explicit
 ``width``/``height`` and ``viewBox`` set on the root element.
 
-All text comes from data and is escaped (``xml.sax.saxutils``); characters that XML 1.0 forbids
-are dropped. Text uses ``Noto Sans CJK SC`` (set once on the root ``<svg>``). The charts carry no
+All text comes from data and is escaped by the one escaping path of data strings
+(:func:`tanping.templates.escape.inert_text`: XML/HTML-escaped, and inert for Markdown, which may
+see the SVG when a chart is placed inside a paragraph); characters that XML 1.0 forbids are
+dropped. Text uses ``Noto Sans CJK SC`` (set once on the root ``<svg>``). The charts carry no
 caption: the caller writes "图 2-1 …" below them. ``<title>`` and ``<desc>`` give screen readers
 the chart's name and its numbers.
 
@@ -30,8 +32,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
+from tanping.templates.escape import inert_text
 from tanping.units.format import fixed
 
 __all__ = [
@@ -199,11 +201,11 @@ def _el(tag: str, attrs: dict[str, Any], text: str | None = None) -> str:
             continue
         if isinstance(value, float | int) and not isinstance(value, bool):
             value = _n(value)
-        parts.append(f"{name}={quoteattr(_clean(str(value)))}")
+        parts.append(f'{name}="{inert_text(_clean(str(value)), line_start=False)}"')
     head = "<" + " ".join(parts)
     if text is None:
         return head + "/>"
-    return f"{head}>{escape(_clean(text))}</{tag}>"
+    return f"{head}>{inert_text(_clean(text))}</{tag}>"
 
 
 def _text(

@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
-
 from tanping.calc.catalogues import indicator_system
 from tanping.calc.factors import FactorLibrary
 from tanping.calc.gwp import gwp_factor
@@ -52,7 +50,8 @@ from tanping.calc.park_analysis import (
 )
 from tanping.calc.pipeline import Result
 from tanping.templates import charts
-from tanping.templates.render import Cell, ReportRenderer, Table
+from tanping.templates.escape import Markup
+from tanping.templates.render import Cell, ReportRenderer, Table, macro
 from tanping.units.format import fixed, label
 
 WAN = 1e-4  # tCO2e -> 万tCO2e (and 万元 -> 亿元, tce -> 万tce), for display only
@@ -176,43 +175,55 @@ class ParkRenderer(ReportRenderer):
         return gwp_factor(gas, self.report.gwp, FactorLibrary.default()).value.magnitude
 
     # ---- periods and names -----------------------------------------------------------------------
+    @macro
     def periods(self) -> list[str]:
         """Every period: history years, then each planning year under each scenario."""
         return list(self.result.periods)
 
+    @macro
     def history_periods(self) -> list[str]:
         return [str(y) for y in self.report.history]
 
+    @macro
     def planning_years(self) -> list[int]:
         return list(self.report.planning)
 
+    @macro
     def planning_periods(self) -> list[str]:
         return [p for p in self.result.periods if "." in p]
 
+    @macro
     def scenario_periods(self, year: int) -> list[str]:
         """The periods of one planning year, baseline first."""
         return [period_key(year, s) for s in scenario_order(self.report)]
 
+    @macro
     def base_period(self) -> str:
         """The base year of decline rates (the last history year)."""
         return base_period(self.report)
 
+    @macro
     def base_year(self) -> int:
         return int(self.report.history[-1])
 
+    @macro
     def first_year(self) -> int:
         return int(self.report.history[0])
 
+    @macro
     def baseline(self) -> str:
         """The baseline scenario id ("" for a report without planning years)."""
         return self.report.baseline or ""
 
+    @macro
     def control_scenarios(self) -> list[str]:
         return controls(self.report)
 
+    @macro
     def scenario_name(self, scenario: str) -> str:
         return self.report.scenarios.get(scenario, scenario)
 
+    @macro
     def period_label(self, period: str) -> str:
         """``2024`` -> ``2024年``; ``2030.control`` -> ``2030年 对照情景``."""
         year, _, scenario = period.partition(".")
@@ -220,31 +231,40 @@ class ParkRenderer(ReportRenderer):
             return f"{year}年"
         return f"{year}年 {self.report.scenarios.get(scenario, scenario)}"
 
+    @macro
     def industries(self) -> list[str]:
         return [i.name for i in self.report.industries]
 
+    @macro
     def group_of(self, industry: str) -> str:
         return GROUP_LABELS[self.result.groups[industry]]
 
+    @macro
     def key_enterprises(self) -> list[str]:
         return [e.name for e in self.report.enterprises if e.key]
 
+    @macro
     def trading_enterprises(self) -> list[str]:
         return [e.name for e in self.report.enterprises if e.trading]
 
+    @macro
     def has_targets(self) -> bool:
         return bool(self.report.targets)
 
+    @macro
     def has_measures(self) -> bool:
         return bool(self.analysis.measures)
 
+    @macro
     def has_boundary(self) -> bool:
         return self.analysis.boundary is not None
 
+    @macro
     def has(self, key: str) -> bool:
         """Whether the ledger holds ``key`` (for optional sentences)."""
         return key in self.ledger
 
+    @macro
     def gwp_name(self) -> str:
         return {
             "SAR": "IPCC 第二次评估报告（SAR）",
@@ -253,15 +273,18 @@ class ParkRenderer(ReportRenderer):
             "AR6": "IPCC 第六次评估报告（AR6）",
         }[self.report.gwp]
 
+    @macro
     def largest_industry(self, period: str | None = None) -> str:
         """The industry with the largest gross emissions of a period (base year by default)."""
         p = period or self.base_period()
         return max(self.industries(), key=lambda n: self.value(f"indd.{p}.{n}.gross"))
 
+    @macro
     def largest_domain(self, period: str | None = None) -> str:
         p = period or self.base_period()
         return DOMAIN_LABELS[max(DOMAINS, key=lambda d: self.value(f"c1.{p}.park.{d}"))]
 
+    @macro
     def gases_present(self, periods: Sequence[str] | None = None) -> str:
         """The gases emitted in the given periods (every period by default), as printed."""
         wanted = set(periods or self.result.periods)
@@ -273,14 +296,17 @@ class ParkRenderer(ReportRenderer):
         return "、".join(GAS_CATEGORY_LABELS[g] for g in sorted(found, key=order.index))
 
     # ---- inline figures --------------------------------------------------------------------------
+    @macro
     def wan(self, key: str, decimals: int = 2, *, unit: bool = True) -> Markup:
         """A tCO2e figure in 万tCO₂e: ``171.09 万tCO₂e``."""
         return self.fig(key, decimals, unit=unit, scale=WAN, unit_label="万tCO2e")
 
+    @macro
     def pct(self, key: str, decimals: int = 2) -> Markup:
         """A percentage figure with fixed decimals: ``25.46%``."""
         return self.fig(key, decimals)
 
+    @macro
     def rate(self, key: str, decimals: int = 2) -> Markup:
         """A change rate as words: ``增长 25.46%`` / ``下降 3.10%``."""
         figure = self.figure(key)
@@ -289,10 +315,12 @@ class ParkRenderer(ReportRenderer):
             word, self._figure_markup(figure, f"{fixed(abs(figure.value), decimals)}%")
         )
 
+    @macro
     def money(self, key: str, decimals: int = 2) -> Markup:
         """A 万元 figure in 亿元: ``36.00 亿元``."""
         return self.fig(key, decimals, scale=WAN, unit_label="亿元")
 
+    @macro
     def energy(self, key: str, decimals: int = 2) -> Markup:
         """A tce figure in 万tce: ``29.90 万tce``."""
         return self.fig(key, decimals, scale=WAN, unit_label="万tce")
@@ -314,6 +342,7 @@ class ParkRenderer(ReportRenderer):
         return fixed(self.ledger[key].value * scale, decimals)
 
     # ---- C.1 -------------------------------------------------------------------------------------
+    @macro
     def table_c1(self, period: str, decimals: int = 2) -> Markup:
         """产业园区分行业温室气体清单 (table C.1) of one period, in 万tCO₂e."""
         head = [
@@ -367,6 +396,7 @@ class ParkRenderer(ReportRenderer):
         )
 
     # ---- C.2 -------------------------------------------------------------------------------------
+    @macro
     def table_c2(self, period: str, decimals: int = 2) -> Markup:
         """产业园区分领域温室气体清单 (table C.2) of one period, in 万tCO₂e."""
         head = [
@@ -449,6 +479,7 @@ class ParkRenderer(ReportRenderer):
         )
 
     # ---- gases -----------------------------------------------------------------------------------
+    @macro
     def table_gases(self, period: str, decimals: int = 2, mass_decimals: int = 3) -> Markup:
         """温室气体排放量（分气体）: the seven gases of clause 3.1 in tonnes of gas and in tCO₂e
         under the report's GWP set (HFCs and PFCs with their members)."""
@@ -458,7 +489,7 @@ class ParkRenderer(ReportRenderer):
                 Cell("温室气体"),
                 Cell("组分"),
                 Cell(Markup("排放量<br>（t）")),
-                Cell(Markup(f"GWP<br>（{gwp}，100 年）")),
+                Cell(Markup("GWP<br>（{}，100 年）").format(gwp)),
                 Cell(Markup("排放量<br>（tCO₂e）")),
                 Cell(Markup("占比<br>（%）")),
             ]
@@ -520,6 +551,7 @@ class ParkRenderer(ReportRenderer):
         )
 
     # ---- history: trend --------------------------------------------------------------------------
+    @macro
     def table_trend(self, decimals: int = 2) -> Markup:
         """现状年温室气体排放量变化趋势: domains, reductions, total and year-on-year change."""
         head = [
@@ -554,6 +586,7 @@ class ParkRenderer(ReportRenderer):
         ]
         return self._table(Table("trend", "现状年温室气体排放量变化情况", head, body, notes))
 
+    @macro
     def chart_trend(self) -> Markup:
         """现状年排放量变化 as stacked bars by domain, reductions below zero, totals on top."""
         periods = self.history_periods()
@@ -569,6 +602,7 @@ class ParkRenderer(ReportRenderer):
         )
         return self._chart("chart-trend", "现状年温室气体排放量变化（按领域）", svg)
 
+    @macro
     def chart_projection(self) -> Markup:
         """排放总量变化与预测: history totals, then each scenario of every planning year."""
         history = self.history_periods()
@@ -591,6 +625,7 @@ class ParkRenderer(ReportRenderer):
         groups = self.result.groups
         return sorted(self.industries(), key=lambda n: GROUPS.index(groups[n]))
 
+    @macro
     def table_structure(self, period: str | None = None, decimals: int = 2) -> Markup:
         """分行业温室气体排放结构: each industry's energy, process, waste, gross, share of the
         park's gross emissions, reductions and net emissions."""
@@ -644,6 +679,7 @@ class ParkRenderer(ReportRenderer):
             )
         )
 
+    @macro
     def chart_structure_domain(self, period: str | None = None) -> Markup:
         """排放结构（按领域）as a donut of the gross emissions."""
         p = period or self.base_period()
@@ -655,6 +691,7 @@ class ParkRenderer(ReportRenderer):
             svg,
         )
 
+    @macro
     def chart_structure_group(self, period: str | None = None) -> Markup:
         """排放结构（按行业类别）as a donut of the gross emissions by industry group."""
         p = period or self.base_period()
@@ -670,6 +707,7 @@ class ParkRenderer(ReportRenderer):
             svg,
         )
 
+    @macro
     def chart_industry_trend(self) -> Markup:
         """现状年各行业类别排放量 as stacked bars (gross, by industry group)."""
         periods = self.history_periods()
@@ -692,6 +730,7 @@ class ParkRenderer(ReportRenderer):
             return value
         return "是" if value else "否"
 
+    @macro
     def table_enterprises(self, decimals: int = 2) -> Markup:
         """重点企业温室气体排放统计: each enterprise's emissions per history year, its industry,
         重点企业 and 碳市场 status, sorted by base-year emissions."""
@@ -704,7 +743,7 @@ class ParkRenderer(ReportRenderer):
                 Cell("所属行业", rowspan=2),
                 Cell("行业类别", rowspan=2),
                 Cell("温室气体排放量（万tCO₂e）", colspan=len(history)),
-                Cell(Markup(f"{base}年占园区<br>比例（%）"), rowspan=2),
+                Cell(Markup("{}年占园区<br>比例（%）").format(base), rowspan=2),
                 Cell("重点企业", rowspan=2),
                 Cell("纳入碳市场", rowspan=2),
             ],
@@ -734,6 +773,7 @@ class ParkRenderer(ReportRenderer):
         ]
         return self._table(Table("enterprises", "园区企业温室气体排放统计", head, body, notes))
 
+    @macro
     def map_enterprises(self, period: str | None = None) -> Markup:
         """温室气体排放重点企业分布图 (6.6.3): circles sized by the enterprises' emissions of the
         base year (万tCO₂e, net of own reductions), coloured by industry group, key enterprises
@@ -772,6 +812,7 @@ class ParkRenderer(ReportRenderer):
         return self._chart(f"map-{p}", caption, svg)
 
     # ---- economy and activity levels -------------------------------------------------------------
+    @macro
     def table_economy(self, period: str | None = None, decimals: int = 2) -> Markup:
         """各行业经济与能耗指标: output value, value added and energy use by industry with their
         shares, and the product as written."""
@@ -826,6 +867,7 @@ class ParkRenderer(ReportRenderer):
             )
         )
 
+    @macro
     def table_activity(self, year: int, decimals: int = 2) -> Markup:
         """活动水平预测 (8.3): economy rows by industry and the park's activity levels, in the
         base year and under each scenario of ``year``."""
@@ -896,6 +938,7 @@ class ParkRenderer(ReportRenderer):
         )
 
     # ---- prediction ------------------------------------------------------------------------------
+    @macro
     def table_scenarios(self, year: int, decimals: int = 2) -> Markup:
         """各情景温室气体排放量及结构 (8.3, 8.4.1): domains with shares, reductions, total and
         its change against the base year, for the base year and each scenario of ``year``."""
@@ -999,6 +1042,7 @@ class ParkRenderer(ReportRenderer):
                 return self.ledger[key].unit
         return INDICATORS[indicator][1] or ""
 
+    @macro
     def table_performance(self, year: int, decimals: int = 3) -> Markup:
         """温室气体排放绩效及下降率 (8.4.1): every computed indicator in the base year and under
         each scenario of ``year``, with its decline rate against the base year."""
@@ -1052,6 +1096,7 @@ class ParkRenderer(ReportRenderer):
             Table(f"performance-{year}", f"{year}年各情景温室气体排放绩效", head, body, notes)
         )
 
+    @macro
     def table_potential(self, year: int, decimals: int = 2) -> Markup:
         """减排潜力 (8.4.1): baseline − each control scenario, by industry and for the park."""
         baseline = period_key(year, self.baseline())
@@ -1116,6 +1161,7 @@ class ParkRenderer(ReportRenderer):
             Table(f"potential-{year}", f"{year}年各行业温室气体减排潜力", head, body, notes)
         )
 
+    @macro
     def chart_scenarios(self, year: int) -> Markup:
         """情景对比 as grouped bars: each industry's net emissions in the base year and under each
         scenario of ``year``."""
@@ -1166,6 +1212,7 @@ class ParkRenderer(ReportRenderer):
         assert s.reduction is not None
         return "减排措施", s.reduction.kind
 
+    @macro
     def table_sources(self) -> Markup:
         """温室气体排放源识别 (7.1): by industry, domain and source, the gases and whether the
         source appears in the history and in the planning periods, with the enterprises."""
@@ -1241,6 +1288,7 @@ class ParkRenderer(ReportRenderer):
             t for t in self.report.targets if t.industry == industry and t.indicator == indicator
         ]
 
+    @macro
     def table_indicators(self, decimals: int = 3) -> Markup:
         """温室气体减排评价指标体系 (7.2): every indicator the data can compute (and every
         targeted one), its base-year value, the declared targets and their basis, grouped as
@@ -1309,6 +1357,7 @@ class ParkRenderer(ReportRenderer):
         ]
         return self._table(Table("indicators", "温室气体减排评价指标体系", head, body, notes))
 
+    @macro
     def table_indicator_catalogue(self) -> Markup:
         """附录 B 温室气体排放环境影响评价参考指标, with the industries of the report for which
         each performance indicator is computed."""
@@ -1387,6 +1436,7 @@ class ParkRenderer(ReportRenderer):
             Cell(Markup("<strong>{}</strong>").format(check.verdict)),
         ]
 
+    @macro
     def table_targets(self, decimals: int = 3) -> Markup:
         """指标目标可达性分析 (8.4.2): each declared target against the predicted indicator of
         each scenario, with the verdict 达标 / 未达标."""
@@ -1410,6 +1460,7 @@ class ParkRenderer(ReportRenderer):
         ]
         return self._table(Table("targets", "温室气体减排指标目标可达性分析", head, body, notes))
 
+    @macro
     def count_targets(self, verdict: str, scenario: str | None = None) -> int:
         """How many checks have ``verdict`` (达标, 未达标, 无法评价), optionally in one scenario."""
         return sum(
@@ -1418,6 +1469,7 @@ class ParkRenderer(ReportRenderer):
             if c.verdict == verdict and (scenario is None or c.period.partition(".")[2] == scenario)
         )
 
+    @macro
     def count_checks(self, scenario: str | None = None) -> int:
         return sum(
             1
@@ -1425,6 +1477,7 @@ class ParkRenderer(ReportRenderer):
             if scenario is None or c.period.partition(".")[2] == scenario
         )
 
+    @macro
     def unmet_targets(self, scenario: str | None = None) -> str:
         """The unmet checks as words, for the text (``水泥制造单位产品…（2030年 基准情景）``)."""
         return "；".join(
@@ -1435,6 +1488,7 @@ class ParkRenderer(ReportRenderer):
         )
 
     # ---- measures (chapter 10, App. D) -----------------------------------------------------------
+    @macro
     def table_measures(self) -> Markup:
         """减污降碳协同管控措施 (10.2, App. D): the selected measures grouped by 协同减排领域 and
         方向; the report's own measures are marked."""
@@ -1475,6 +1529,7 @@ class ParkRenderer(ReportRenderer):
         ]
         return self._table(Table("measures", "减污降碳协同管控措施", head, body, notes))
 
+    @macro
     def count_measures(self, which: str = "all") -> int:
         """How many measures the report selects: ``all``, ``catalogue`` (App. D ids) or ``own``."""
         measures = self.analysis.measures
@@ -1484,10 +1539,12 @@ class ParkRenderer(ReportRenderer):
             return sum(1 for m in measures if m.own)
         return len(measures)
 
+    @macro
     def measures_in(self, domain: str) -> list[SelectedMeasure]:
         return [m for m in self.analysis.measures if m.domain == domain]
 
     # ---- sentences for the text ------------------------------------------------------------------
+    @macro
     def summary_history(self) -> Markup:
         """6.6.2 / 13: total of each history year, the trend and the base-year structure."""
         history = self.history_periods()
@@ -1516,6 +1573,7 @@ class ParkRenderer(ReportRenderer):
             )
         return text + Markup("。")
 
+    @macro
     def summary_prediction(self, year: int) -> Markup:
         """8.4.1 / 13: totals of each scenario of ``year``, change against the base year and
         reduction potential of each control scenario."""
@@ -1551,6 +1609,7 @@ class ParkRenderer(ReportRenderer):
             return Markup("变化率无法计算")
         return self.rate(key)
 
+    @macro
     def summary_targets(self) -> Markup:
         """8.4.2 / 13: how many targets each scenario meets."""
         if not self.analysis.targets:

@@ -38,7 +38,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pint
-from markupsafe import Markup
 
 from tanping.calc.factors import GRADES, Factor, FactorLibrary
 from tanping.calc.models.project import FuelRow, Measure, ProjectReport
@@ -52,7 +51,8 @@ from tanping.calc.project import (
     ProjectResult,
 )
 from tanping.templates import charts
-from tanping.templates.render import Cell, ReportRenderer, Table
+from tanping.templates.escape import Markup
+from tanping.templates.render import Cell, ReportRenderer, Table, macro
 from tanping.units import Amount, UnitError, annual
 from tanping.units.format import fixed, label
 
@@ -141,24 +141,30 @@ class ProjectRenderer(ReportRenderer):
     report: ProjectReport
 
     # ---- text helpers ---------------------------------------------------------------------------
+    @macro
     def intensity_unit(self) -> str:
         """The intensity unit(s) of table A.1 for the report's industry, as printed."""
         return "、".join(u.label for u in self.result.industry.units)
 
+    @macro
     def industry_row(self) -> int:
         """The row number of the report's industry in table A.1."""
         return self.result.industry.number
 
+    @macro
     def phases(self) -> list[str]:
         return self.result.phases
 
+    @macro
     def has(self, phase: str) -> bool:
         return phase in self.result.rows
 
+    @macro
     def is_new(self) -> bool:
         """A new project (新建): no 现有工程."""
         return "existing" not in self.result.rows
 
+    @macro
     def project_name(self) -> str:
         """The project's name: the report title without its trailing “碳排放评价”."""
         title = self.report.title.strip()
@@ -167,6 +173,7 @@ class ProjectRenderer(ReportRenderer):
                 return title[: -len(suffix)]
         return title
 
+    @macro
     def project_nature(self) -> str:
         """新建 or 改扩建, with what the accounting covers (clause 7.5.2)."""
         if self.is_new():
@@ -176,6 +183,7 @@ class ProjectRenderer(ReportRenderer):
             text += "及随本项目关停或替代的现有排放源（“以新带老”）"
         return text
 
+    @macro
     def sources(self, phase: str = "proposed") -> Markup:
         """The emission sources of one phase by category of table B.1, as a sentence part."""
         rows = self.result.rows.get(phase, [])
@@ -188,6 +196,7 @@ class ProjectRenderer(ReportRenderer):
             return Markup("无排放源")
         return Markup("，").join(parts)
 
+    @macro
     def activity(self, phase: str, name: str) -> Markup:
         """The activity data of one B.1 row (消耗量, 活动水平 …) as written, for the prose."""
         row = next((r for r in self.result.rows.get(phase, []) if r.name == name), None)
@@ -196,6 +205,7 @@ class ProjectRenderer(ReportRenderer):
         amount = row.parameters[0].value
         return self._value(amount.magnitude, amount.unit, row)
 
+    @macro
     def param(self, phase: str, name: str, indicator: str) -> Markup:
         """One parameter of a B.1 row (低位发热量, 电网年平均供电排放因子 …) as used, for the prose;
         in the site a default carries its citation, a reported value its report line."""
@@ -210,6 +220,7 @@ class ProjectRenderer(ReportRenderer):
         title = origin.citation if origin is not None and origin.default else self._where(row)
         return self._value(*_shown(parameter, row), row, title)
 
+    @macro
     def diagram(self, file: str, caption: str, figure_id: str = "flow") -> Markup:
         """A numbered figure (图 n-m, caption below) from an SVG file of the report folder, such
         as the process flow chart with its carbon emission nodes (指南 7.2.3)."""
@@ -223,6 +234,7 @@ class ProjectRenderer(ReportRenderer):
             raise ValueError(f"{file} 不是 SVG 文件")
         return self._chart(figure_id, caption, svg[start:])
 
+    @macro
     def basis(self, phase: str, name: str) -> Markup:
         """A phase's intensity basis (工业总产值, 供热量 …) as written, for the prose."""
         phases = self.report.phases()
@@ -233,6 +245,7 @@ class ProjectRenderer(ReportRenderer):
         return self._input_markup(text, f"报告数据：{phase}.basis.{name}")
 
     # ---- 1.1 energy use -------------------------------------------------------------------------
+    @macro
     def table_energy(self) -> Markup:
         """能源、电力、热力使用情况 (附录D 1.1): the activity data of every phase."""
         head = [[Cell("工程"), Cell("类别"), Cell("名称"), Cell("能源/物料"), Cell("年消耗量")]]
@@ -283,6 +296,7 @@ class ProjectRenderer(ReportRenderer):
         return fuel.fuel if isinstance(fuel, FuelRow) else ""
 
     # ---- table B.1 ------------------------------------------------------------------------------
+    @macro
     def table_b1(self, phase: str = "proposed") -> Markup:
         """碳排放量核算表 (table B.1) for one phase: the four categories of the guideline, every
         parameter row, the formula with its values, and the emission of each source."""
@@ -389,6 +403,7 @@ class ProjectRenderer(ReportRenderer):
         return Markup("{}<br>= {}").format(row.formula, substituted)
 
     # ---- table B.2 ------------------------------------------------------------------------------
+    @macro
     def table_b2(self) -> Markup:
         """碳排放量汇总表 (table B.2): 现有工程, 拟建工程, “以新带老”碳减排量, 总体工程, 净新增.
 
@@ -432,6 +447,7 @@ class ProjectRenderer(ReportRenderer):
         return self._table(Table("b2", "碳排放量汇总表", head, [row], notes, css="b2"))
 
     # ---- table B.3 ------------------------------------------------------------------------------
+    @macro
     def table_b3(self) -> Markup:
         """碳排放强度核算表 (table B.3): per basis, the intensity of 现有工程, 拟建工程 and 总体工程
         with its 计算公式 (values substituted, the t → kg conversion written out)."""
@@ -488,6 +504,7 @@ class ProjectRenderer(ReportRenderer):
         )
 
     # ---- factors --------------------------------------------------------------------------------
+    @macro
     def table_factors(self) -> Markup:
         """排放因子及来源: every factor used, once per value, with the sources that use it and its
         source document, year and grade. A factor the report states itself is matched against the
@@ -622,6 +639,7 @@ class ProjectRenderer(ReportRenderer):
         )
 
     # ---- chapter 3: controls --------------------------------------------------------------------
+    @macro
     def table_controls(self) -> Markup:
         """碳排放管控要求调查结果: total-emission targets (6.1) and intensity targets and advanced
         values (6.2), in the order of clause 8.2."""
@@ -669,6 +687,7 @@ class ProjectRenderer(ReportRenderer):
         return self._table(Table("controls", "碳排放管控要求调查结果", head, body))
 
     # ---- clause 8: level analysis ---------------------------------------------------------------
+    @macro
     def level_total(self, which: str = "district") -> Markup:
         """The clause-8.1 sentence: the project's net new emissions (8.1.3; a new project's
         emissions) as a share of the district's (8.1.1) or park's (8.1.2) total-emission target."""
@@ -708,6 +727,7 @@ class ProjectRenderer(ReportRenderer):
             net=self.fig("b2.net_new"), decrease=decrease, place=place, target=label(target.text)
         )
 
+    @macro
     def level_intensity(self, part: str = "all") -> Markup:
         """The clause-8.2 sentences, with a verdict (满足/不满足) that follows the data.
 
@@ -793,6 +813,7 @@ class ProjectRenderer(ReportRenderer):
             clauses=Markup("；").join(clauses),
         )
 
+    @macro
     def verdict(self, phase: str = "proposed") -> str:
         """满足 / 不满足 of one phase against the benchmark of clause 8.2 (first level present)."""
         checks = [c for c in self.result.checks if c.phase == phase]
@@ -801,6 +822,7 @@ class ProjectRenderer(ReportRenderer):
         primary = next(level for level in LEVEL_ORDER if any(c.level == level for c in checks))
         return "满足" if all(c.meets for c in checks if c.level == primary) else "不满足"
 
+    @macro
     def benchmark(self) -> str:
         """The names of the clause-8.2 benchmark (the first level present), for the conclusions."""
         primary = self._primary_level()
@@ -809,6 +831,7 @@ class ProjectRenderer(ReportRenderer):
         names = dict.fromkeys(c.control for c in self.result.checks if c.level == primary)
         return "、".join(names)
 
+    @macro
     def conclusion_level(self) -> Markup:
         """Chapter 6: the clause-8 results in two short sentences (shares, then the verdicts
         against the benchmark)."""
@@ -859,6 +882,7 @@ class ProjectRenderer(ReportRenderer):
         return Markup("").join(sentences)
 
     # ---- conclusions ----------------------------------------------------------------------------
+    @macro
     def summary_emissions(self) -> Markup:
         """The chapter-6 sentence on the accounting result (B.2 and B.3 in one sentence)."""
         parts = [Markup("拟建工程碳排放量为 {}").format(self.fig("b2.proposed"))]
@@ -881,12 +905,14 @@ class ProjectRenderer(ReportRenderer):
                 intensities = []
         return text + Markup("。")
 
+    @macro
     def total_reduction(self) -> Markup:
         """The sum of the reductions of table C.1, in tCO₂/a (with its addition as hover)."""
         values = [self._reduction(m) for m in self.report.measures]
         return self._sum_markup(values, "tCO₂/a")
 
     # ---- table C.1, C.2 -------------------------------------------------------------------------
+    @macro
     def table_measures(self) -> Markup:
         """碳减排措施表 (table C.1), grouped by 源头防控, 过程控制, 工程治理 (clause 9.1.1)."""
         head = [
@@ -954,6 +980,7 @@ class ProjectRenderer(ReportRenderer):
         added = " + ".join(_input(v) for v in values) or "0"
         return self._input_markup(text, f"合计 = {added} = {_input(total)}（未修约）")
 
+    @macro
     def table_synergies(self) -> Markup:
         """协同减排措施分析表 (table C.2)."""
         head = [
@@ -986,6 +1013,7 @@ class ProjectRenderer(ReportRenderer):
         return self._table(Table("c2", "协同减排措施分析表", head, body, css="c2"))
 
     # ---- chapter 5: monitoring ------------------------------------------------------------------
+    @macro
     def table_monitoring(self, phase: str = "proposed") -> Markup:
         """碳排放监测计划: every parameter of table B.1 of a phase (the proposed project by
         default, with 现有工程 for an expansion) and how it is monitored."""
@@ -1010,6 +1038,7 @@ class ProjectRenderer(ReportRenderer):
         return self._table(Table("monitoring", "碳排放监测计划", head, body, css="monitoring"))
 
     # ---- chart ----------------------------------------------------------------------------------
+    @macro
     def chart_structure(self) -> Markup:
         """碳排放结构 per phase (fuel, process, electricity, heat) as a stacked bar chart, with
         总体工程 (= 现有 + 拟建 − 以新带老, per category) for an expansion."""

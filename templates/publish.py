@@ -34,12 +34,13 @@ from pathlib import Path
 from typing import Any
 
 import markdown
-from markupsafe import Markup, escape
+from markupsafe import escape
 
 from tanping.calc.errors import InputError, Location, ReportErrors, TanpingError
 from tanping.calc.files import inside
 from tanping.calc.models.park import ParkReport
 from tanping.calc.pipeline import compute
+from tanping.templates.escape import Markup
 from tanping.templates.pdf import PrintError, PrintMeta, render_pdf
 from tanping.templates.render import (
     APPENDIX_PAGE,

@@ -3,8 +3,11 @@
 A chapter is a Markdown file in the report folder (``01-项目概述.md`` …, ordered by name; the
 leading number is the chapter number). It is a Jinja template whose calls (``{{ fig("b2.overall")
 }}``, ``{{ table_b2() }}``) are methods of a :class:`ReportRenderer` bound to the computed report.
-The environment is strict: an undefined name or a failing call stops the build. Data strings
-are always escaped (autoescape) and never evaluated as templates.
+The environment is strict: an undefined name or a failing call stops the build. It is Jinja's
+immutable sandbox (:class:`ChapterEnvironment`): a chapter sees only the macros registered with
+:func:`macro`, the report's data and the ledger's figures, never Python internals. Data strings are
+never evaluated as templates, and every one that is printed goes through the one escaping path
+(:func:`tanping.templates.escape.inert`): text, never HTML or Markdown syntax.
 
 Two passes: the first renders every chapter to number tables, figures and derivations in document
 order; the second renders with those numbers known, so that cross-references (``{{ ref("b2") }}``)
@@ -17,17 +20,19 @@ from __future__ import annotations
 
 import json
 import re
+import types
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
-from markupsafe import Markup, escape
+import pydantic
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from tanping.calc.errors import InputError, Location
 from tanping.calc.ledger import Derivation, Figure
 from tanping.calc.pipeline import Result
+from tanping.templates.escape import Data, Markup, inert, url
 from tanping.units.format import fixed, label, significant
 
 TEMPLATES = Path(__file__).parent
@@ -48,13 +53,12 @@ def chapter_number(path: Path) -> int:
     return int(match.group(1)) if match else 0
 
 
-class RenderError(InputError):
+class RenderError(Exception):
     """A chapter that cannot be rendered (undefined name, failing macro); carries the file."""
 
-    HINT = "检查该行的 {{ … }} 与 {% … %}：宏名与参数是否拼写正确、标签是否成对"
-
-    def __init__(self, file: Path, line: int | None, message: str, hint: str = HINT) -> None:
-        super().__init__(message, hint, Location(str(file), line))
+    def __init__(self, file: Path, line: int | None, message: str) -> None:
+        where = f"{file}:{line}" if line else str(file)
+        super().__init__(f"{where}：{message}")
         self.file = file
         self.line = line
 
@@ -91,6 +95,13 @@ class Numbering:
     derivations: dict[str, int] = field(default_factory=dict)
 
 
+def _finalize(value: Any) -> Any:
+    """Every printed value: a string that is not tanping's own markup is data, made inert."""
+    if isinstance(value, str) and (isinstance(value, Data) or not hasattr(value, "__html__")):
+        return inert(value)
+    return value
+
+
 def _environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
     return jinja2.Environment(
         loader=loader or jinja2.FileSystemLoader(str(TEMPLATES / "html")),
@@ -99,6 +110,7 @@ def _environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalize,
     )
 
 
@@ -108,6 +120,71 @@ _HTML = _environment()
 def render_template(name: str, **context: Any) -> Markup:
     """One of the project's HTML templates (``templates/html``), as safe markup."""
     return Markup(_HTML.get_template(name).render(**context))
+
+
+#: Jinja's language helpers a chapter keeps (``range`` is the sandbox's bounded one); the other
+#: default globals (``lipsum``, ``cycler``, ``joiner``) are not tanping's and are removed.
+_CHAPTER_GLOBALS = ("range", "dict", "namespace")
+#: The pydantic API of a report model (``model_dump``, ``model_copy``, ``copy``, ``json`` …): not
+#: the report's data, so not for chapters. Fields and the models' own helpers stay readable.
+_PYDANTIC_API = frozenset(dir(pydantic.BaseModel))
+
+
+class ChapterEnvironment(ImmutableSandboxedEnvironment):
+    """The environment of a chapter: Jinja's immutable sandbox, strict, autoescaping, with every
+    printed string made inert.
+
+    On top of the sandbox (no ``_`` attributes, no ``mro``, no changing lists or dicts), a chapter
+    may only reach data: an attribute whose value is of a type defined outside ``builtins``,
+    tanping and markupsafe (a pint registry, a module) is refused, as is the pydantic API of a
+    model. Every string read from an attribute, an item or a call is tagged :class:`Data`, so that
+    Jinja's own escaping (``~``, ``join``) also goes through :func:`inert`."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            finalize=_finalize,
+        )
+        self.globals = {name: self.globals[name] for name in _CHAPTER_GLOBALS}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if not super().is_safe_attribute(obj, attr, value):
+            return False
+        if isinstance(obj, pydantic.BaseModel) and attr in _PYDANTIC_API:
+            return False
+        module = type(value).__module__
+        return module in ("builtins", "markupsafe") or module.startswith("tanping.")
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        return _data(super().getattr(obj, attribute))
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        return _data(super().getitem(obj, argument))
+
+    def call(
+        __self,  # Jinja's signature: a keyword argument may be named "self"
+        __context: jinja2.runtime.Context,
+        __obj: Any,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        return _data(ImmutableSandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs))
+
+
+def _data(value: Any) -> Any:
+    return Data(value) if type(value) is str else value
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+_MACRO = "__tanping_macro__"
+
+
+def macro(function: F) -> F:
+    """Register a renderer method as a macro a chapter can call (the rest stays internal)."""
+    setattr(function, _MACRO, True)
+    return function
 
 
 class ReportRenderer:
@@ -131,12 +208,20 @@ class ReportRenderer:
         self._figure_count = 0
 
     # ---- the environment a chapter sees -----------------------------------------------------
+    @classmethod
+    def macro_names(cls) -> list[str]:
+        """The methods registered with :func:`macro` in this class and its bases."""
+        names = {name for klass in cls.__mro__ for name in vars(klass)}
+        return sorted(n for n in names if getattr(getattr(cls, n, None), _MACRO, False))
+
     def macros(self) -> dict[str, Callable[..., Any]]:
-        names = [n for n in dir(self) if not n.startswith("_") and n not in _NOT_MACROS]
-        return {n: getattr(self, n) for n in names if callable(getattr(self, n))}
+        return {name: getattr(self, name) for name in self.macro_names()}
 
     def context(self) -> dict[str, Any]:
-        return {**self.macros(), "report": self.report, "ledger": self.ledger}
+        """What a chapter sees: the macros, the report's data and the ledger's figures (a
+        read-only mapping key → figure)."""
+        ledger = types.MappingProxyType(self.ledger.figures)
+        return {**self.macros(), "report": self.report, "ledger": ledger}
 
     # ---- passes --------------------------------------------------------------------------------
     def render_chapter(self, path: Path) -> str:
@@ -150,17 +235,15 @@ class ReportRenderer:
     def render_source(self, source: str, path: Path) -> str:
         """Markdown ``source`` (a chapter, or a page tanping generates) with every call evaluated
         in the strict environment; errors carry ``path`` and the line."""
-        env = jinja2.Environment(
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-            finalize=markdown_safe,
-        )
         try:
-            template = env.from_string(source)
+            template = ChapterEnvironment().from_string(source)
             return template.render(**self.context())
         except jinja2.TemplateSyntaxError as err:
             raise RenderError(path, err.lineno, f"模板语法错误：{err.message}") from err
+        except jinja2.exceptions.SecurityError as err:
+            raise RenderError(
+                path, _template_line(err), f"章节不能访问程序内部：{err.message}"
+            ) from err
         except jinja2.UndefinedError as err:
             raise RenderError(path, _template_line(err), f"未定义的名称：{err.message}") from err
         except RenderError:
@@ -197,6 +280,7 @@ class ReportRenderer:
             self.numbering.derivations[key] = len(self.numbering.derivations) + 1
         return self.numbering.derivations[key]
 
+    @macro
     def ref(self, target: str) -> Markup:
         """A cross-reference to a table or figure by id: ``表 2-3`` / ``图 2-1``, linked."""
         if target in self.numbering.tables:
@@ -207,7 +291,7 @@ class ReportRenderer:
             return Markup("表 ?")
         else:
             raise KeyError(f"没有 id 为 “{target}” 的表或图")
-        return Markup('<a class="xref" href="{}">{}</a>').format(self._href(target), text)
+        return Markup('<a class="xref" href="{}">{}</a>').format(url(self._href(target)), text)
 
     def page_url(self, stem: str) -> str:
         """The URL of another page of this report, relative to the current page."""
@@ -225,16 +309,19 @@ class ReportRenderer:
             raise KeyError(f"台账中没有 “{key}”")
         return self.ledger[key]
 
+    @macro
     def value(self, key: str) -> float:
         """The unrounded value of a ledger figure (for template logic, not for printing)."""
         return self.figure(key).value
 
+    @macro
     def fmt(self, key: str, decimals: int | None = None) -> str:
         figure = self.figure(key)
         if decimals is None:
             return significant(figure.value) if figure.unit == "%" else fixed(figure.value, 2)
         return fixed(figure.value, decimals)
 
+    @macro
     def fig(
         self,
         key: str,
@@ -269,7 +356,9 @@ class ReportRenderer:
         card = json.dumps(self._card(figure, number), ensure_ascii=False, separators=(",", ":"))
         return Markup(
             '<a class="fig" data-key="{key}" data-card="{card}" href="{page}#d-{n}">{text}</a>'
-        ).format(key=figure.key, page=self.page_url(APPENDIX_PAGE), n=number, card=card, text=text)
+        ).format(
+            key=figure.key, page=url(self.page_url(APPENDIX_PAGE)), n=number, card=card, text=text
+        )
 
     def _card(self, figure: Figure, number: int) -> dict[str, Any]:
         """The hover card of a figure: formula, substituted values, factor sources, inputs."""
@@ -326,6 +415,7 @@ class ReportRenderer:
 
         return self._PLACEHOLDER.sub(value, text)
 
+    @macro
     def derivations(self) -> Markup:
         """The numbered derivation appendix (计算过程): every figure printed, in order."""
         items = []
@@ -376,16 +466,6 @@ class ReportRenderer:
         return None
 
 
-_NOT_MACROS = {
-    "collect",
-    "render_chapter",
-    "render_source",
-    "macros",
-    "context",
-    "figure",
-}
-
-
 def _template_line(err: BaseException) -> int | None:
     tb = err.__traceback__
     line = None
@@ -394,17 +474,3 @@ def _template_line(err: BaseException) -> int | None:
             line = tb.tb_lineno
         tb = tb.tb_next
     return line
-
-
-# Characters that Markdown would act on (links, emphasis, code, tables, escapes) as HTML
-# entities: the escaped text reads the same, but Markdown treats it as plain text.
-_MARKDOWN_ACTIVE = str.maketrans({c: f"&#{ord(c)};" for c in "[]*_`\\|~"})
-
-
-def markdown_safe(value: Any) -> Any:
-    """Jinja ``finalize`` of a chapter: a data string printed with ``{{ … }}`` is HTML-escaped
-    (autoescape) *and* made inert for Markdown, so ``[x](javascript:…)`` or ``*`` in a name
-    stays text. Markup from the project's own macros passes unchanged."""
-    if isinstance(value, str) and not hasattr(value, "__html__"):
-        return Markup(str(escape(value)).translate(_MARKDOWN_ACTIVE))
-    return value
