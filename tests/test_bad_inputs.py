@@ -96,6 +96,19 @@ REQUIRED_CASES = {
     "cement_factor_in_kg",
     "nitric_acid_factor_in_kg",
     "retired_exceeds_existing",
+    # hostile inputs (issue 9 items 3, 4, 8): numbers, nesting, encoding, free text
+    "decimal_comma",
+    "thousands_not_grouped",
+    "number_overflows",
+    "nan_in_text",
+    "yaml_nan_coordinate",
+    "fullwidth_digits",
+    "hexadecimal_count",
+    "nested_brackets",
+    "nul_byte",
+    "gbk_encoded",
+    "newline_in_title",
+    "title_too_long",
 }
 
 
