@@ -83,14 +83,20 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_pdf(args: argparse.Namespace) -> int:
-    from tanping.templates.publish import export_pdf, pdf_name
+    from tanping.templates.publish import export_pdf
 
     folder = Path(args.dir)
-    suffix = "-pdfa" if args.pdf_a else ""
-    out = Path(args.output) if args.output else folder / f"{pdf_name(folder)[:-4]}{suffix}.pdf"
-    export_pdf(folder, out, pdf_a=args.pdf_a)
+    if folder.is_file():  # the path of report.yml
+        folder = folder.parent
+    out = export_pdf(
+        folder, Path(args.output) if args.output else folder, pdf_a=args.pdf_a, filing=args.filing
+    )
     kind = "PDF/A-3b（已检查声明、输出意图与字体嵌入）" if args.pdf_a else "PDF"
-    print(f"{out}：{kind}")
+    from tanping.templates.filing import check_report
+
+    _, problems = check_report(folder, filing=True)
+    status = "征求意见稿：未通过报批检查，见 tanping check --filing" if problems else "报批版"
+    print(f"{out}：{kind}，{status}")
     return 0
 
 
@@ -140,6 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     pdf.add_argument("dir", type=Path)
     pdf.add_argument("-o", "--output", default=None, help="输出文件（默认在报告目录内）")
     pdf.add_argument("--pdf-a", action="store_true", help="生成并检查 PDF/A-3b 归档版")
+    pdf.add_argument(
+        "--filing",
+        action="store_true",
+        help="报批版：报告未通过 tanping check --filing 的检查时不生成 PDF（否则生成征求意见稿）",
+    )
     pdf.set_defaults(run=_cmd_pdf)
     diff = sub.add_parser(
         "diff",

@@ -18,6 +18,7 @@ The rules:
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -335,11 +336,23 @@ def coverage(page: ReportRenderer) -> list[InputError]:
 
 
 RULES: tuple[Rule, ...] = (placeholders, structure, typed_quantities, coverage)
+_FOUND: weakref.WeakKeyDictionary[ReportRenderer, list[InputError]] = weakref.WeakKeyDictionary()
 
 
 def filing_problems(page: ReportRenderer, rules: Sequence[Rule] = RULES) -> list[InputError]:
-    """Every problem that keeps ``page``'s report from being filed, rule by rule."""
-    return [problem for rule in rules for problem in rule(page)]
+    """Every problem that keeps ``page``'s report from being filed, rule by rule (computed once
+    per renderer for the full rule set: the site's links and the PDF ask it again)."""
+    if rules is RULES and page in _FOUND:
+        return _FOUND[page]
+    found = [problem for rule in rules for problem in rule(page)]
+    if rules is RULES:
+        _FOUND[page] = found
+    return found
+
+
+def is_draft(page: ReportRenderer) -> bool:
+    """A report that fails a filing rule is a draft: its PDF is marked 征求意见稿."""
+    return bool(filing_problems(page))
 
 
 def describe(rules: Iterable[Rule] = RULES) -> list[str]:

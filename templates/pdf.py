@@ -66,6 +66,7 @@ class PrintMeta:
     subtitle: str = ""  # e.g. "碳排放评价专章"
     keywords: tuple[str, ...] = ()
     client_label: str = "建设单位"  # "规划编制单位" for a plan EIA
+    draft: bool = False  # a report that fails a filing rule: 征求意见稿 on every page
 
 
 class PrintError(TanpingError):

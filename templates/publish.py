@@ -17,6 +17,7 @@ so that the engine (MkDocs today, ProperDocs or another tomorrow) only routes ev
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import fcntl
 import hashlib
@@ -41,6 +42,7 @@ from tanping.calc.files import inside
 from tanping.calc.models.park import ParkReport
 from tanping.calc.pipeline import compute
 from tanping.templates.escape import Markup
+from tanping.templates.filing import FilingErrors, filing_problems, is_draft
 from tanping.templates.pdf import PrintError, PrintMeta, render_pdf
 from tanping.templates.render import (
     APPENDIX_PAGE,
@@ -177,12 +179,13 @@ def render_page(report: ReportRenderer, path: Path, source: str | None = None) -
     if source is not None:
         return report.render_source(source, path)
     text = number_headings(report.render_chapter(path), chapter_number(path))
-    pdf = pdf_name(report.folder)
+    draft = is_draft(report)
+    pdf = pdf_name(report.folder, draft=draft)
     pdf_url = f"../{pdf}" if report.directory_urls else pdf
     link = Markup(
-        '\n\n<p class="pdf-link"><a href="{}">下载本报告 PDF（报批版）</a>'
+        '\n\n<p class="pdf-link"><a href="{}">下载本报告 PDF（{}）</a>'
         '　·　<a href="{}">计算过程</a></p>\n'
-    ).format(pdf_url, report.page_url(APPENDIX_PAGE))
+    ).format(pdf_url, DRAFT_MARK if draft else "报批版", report.page_url(APPENDIX_PAGE))
     return _after_title(text, str(link))
 
 
@@ -243,7 +246,7 @@ def reports_index(reports: Iterable[ReportRenderer], *, directory_urls: bool) ->
                 kind,
                 report.report.district,
                 url(APPENDIX_PAGE),
-                f"{slug}/{pdf_name(report.folder)}",
+                f"{slug}/{pdf_name(report.folder, draft=is_draft(report))}",
             )
         )
     if not rows:
@@ -295,16 +298,28 @@ def chapter_html(page: ReportRenderer, path: Path) -> str:
     return str(markdown.markdown(text, extensions=MARKDOWN_EXTENSIONS, output_format="html"))
 
 
-def export_pdf(folder: Path, out: Path, *, pdf_a: bool = False) -> Path:
-    """Write the PDF of the report in ``folder`` to ``out``; returns ``out``."""
+def export_pdf(folder: Path, out: Path, *, pdf_a: bool = False, filing: bool = False) -> Path:
+    """Write the PDF of the report in ``folder``; returns the file written.
+
+    ``out`` is the file (a name the caller chose is kept), or a path without ``.pdf``: the folder
+    to write :func:`pdf_name` into. A report that fails a filing rule is a draft: every page
+    carries 征求意见稿, and its default file name 草稿; with ``filing`` such a report raises
+    :class:`FilingErrors` and nothing is written.
+    """
     page = renderer(folder, mode="print")
+    problems = filing_problems(page)
+    if filing and problems:
+        raise FilingErrors(problems)
+    draft = bool(problems)
+    if out.suffix.lower() != ".pdf":  # a folder: the name says whether it is a draft
+        out = out / pdf_name(folder, draft=draft, pdf_a=pdf_a)
     files = chapter_files(folder)
     chapters = [chapter_html(page, path) for path in files]
     chapters.append(f'<h1 class="appendix">{APPENDIX_TITLE}</h1>\n' + str(page.derivations()))
     numbers: list[int | None] = [chapter_number(path) for path in files]
     ledger = page.ledger.to_json().encode("utf-8")
     data = render_pdf(
-        print_meta(page.report),
+        dataclasses.replace(print_meta(page.report), draft=draft),
         chapters,
         attachments={"ledger.json": ledger},
         created=created_at(folder),
@@ -324,8 +339,13 @@ def export_pdf(folder: Path, out: Path, *, pdf_a: bool = False) -> Path:
     return out
 
 
-def pdf_name(folder: Path) -> str:
-    return f"{folder.name}.pdf"
+DRAFT_MARK = "征求意见稿"  # on every page of a draft's PDF, and in the site's link to it
+DRAFT_NAME = "草稿"  # in a draft PDF's file name
+
+
+def pdf_name(folder: Path, *, draft: bool = False, pdf_a: bool = False) -> str:
+    """The file name of a report's PDF: ``<slug>.pdf``, ``<slug>-草稿.pdf`` for a draft."""
+    return f"{folder.name}{'-' + DRAFT_NAME if draft else ''}{'-pdfa' if pdf_a else ''}.pdf"
 
 
 class SiteBuildError(TanpingError):

@@ -30,6 +30,7 @@ import jinja2
 import pydantic
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from tanping.calc.errors import InputError, Location
 from tanping.calc.ledger import Derivation, Figure
 from tanping.calc.pipeline import Result
 from tanping.templates.escape import Data, Markup, inert, url
@@ -53,12 +54,13 @@ def chapter_number(path: Path) -> int:
     return int(match.group(1)) if match else 0
 
 
-class RenderError(Exception):
+class RenderError(InputError):
     """A chapter that cannot be rendered (undefined name, failing macro); carries the file."""
 
-    def __init__(self, file: Path, line: int | None, message: str) -> None:
-        where = f"{file}:{line}" if line else str(file)
-        super().__init__(f"{where}：{message}")
+    HINT = "检查该行的 {{ … }} 与 {% … %}：宏名与参数是否拼写正确、标签是否成对"
+
+    def __init__(self, file: Path, line: int | None, message: str, hint: str = HINT) -> None:
+        super().__init__(message, hint, Location(str(file), line))
         self.file = file
         self.line = line
 

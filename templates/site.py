@@ -131,4 +131,4 @@ def on_post_build(config: Any) -> None:
 
 
 def _export(folder: Path, site: Path) -> Path:
-    return publish.export_pdf(folder, site / folder.name / publish.pdf_name(folder))
+    return publish.export_pdf(folder, site / folder.name)
