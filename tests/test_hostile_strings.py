@@ -409,3 +409,151 @@ def test_a_hostile_string_in_a_text_field_is_text(
     field = ".".join(s for s in steps if isinstance(s, str) and s != KEY)
     if field not in NOT_SHOWN[kind] and not any(field.startswith(f) for f in NOT_SHOWN[kind]):
         assert visible in shown, f"{field}: the text is not shown"
+
+
+# ---- end to end: a real build, a real browser, the real PDF --------------------------------------
+E2E_REPORT = "spec-project"
+SECRET_SIZE = (37, 23)  # a PNG of this size must not be embedded in the PDF
+
+
+def _e2e_payloads(secret: Path) -> dict[tuple[Any, ...], str]:
+    return {
+        ("proposed", "fuels", 1, "name"): "[点我](javascript:alert(1))",
+        ("park",): "[x](onmouseover=alert(document.domain)//)",
+        ("controls", "intensity", 0, "name"): "![x](http://evil.example/x.png)北京市先进值",
+        ("measures", 0, "name"): f"![y]({secret.as_uri()})屋顶光伏",
+        ("synergies", 0, "pollution_effect"): "注入前\n\n# 注入标题\n\n- 注入列表项",
+        ("district",): "<img src=x onerror=alert(1)>北京市大兴区",
+    }
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The Beijing example carrying the payloads above, built by ``tanping build`` with its PDF;
+    returns the site and the secret image outside the report."""
+    from PIL import Image
+
+    from tests.test_build import build, make_project
+
+    root = tmp_path_factory.mktemp("e2e") / "project"
+    folder = make_project(root, E2E_REPORT)
+    secret = root.parent / "secret.png"
+    Image.new("RGB", SECRET_SIZE, (255, 0, 0)).save(secret)
+    data = yaml.safe_load((folder / "report.yml").read_text(encoding="utf-8"))
+    for steps, text in _e2e_payloads(secret).items():
+        data = put(data, steps, text)
+    (folder / "report.yml").write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    result = build(root)
+    assert result.code == 0, result.stderr
+    return root / "site", secret
+
+
+@pytest.mark.slow
+def test_the_pdf_embeds_no_file_from_outside_the_report(hostile_site: tuple[Path, Path]) -> None:
+    from pypdf import PdfReader
+
+    site, _ = hostile_site
+    (pdf,) = sorted((site / E2E_REPORT).glob("*.pdf"))
+    sizes = []
+    for page in PdfReader(pdf).pages:
+        resources = page.get("/Resources") or {}
+        for obj in (resources.get("/XObject") or {}).values():
+            xobject = obj.get_object()
+            if xobject.get("/Subtype") == "/Image":
+                sizes.append((int(xobject["/Width"]), int(xobject["/Height"])))
+    assert SECRET_SIZE not in sizes, sizes
+    text = re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(pdf).pages))
+    assert "屋顶光伏" in text and "![y](file:" in text  # the payload is printed as text
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_built_site_in_chromium_runs_no_data(hostile_site: tuple[Path, Path]) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from tests.test_browser import ARGS, CHROMIUM
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not installed")
+    site, _ = hostile_site
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
+        cwd=site,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/"
+    dialogs: list[str] = []
+    leaving: list[str] = []
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base, timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+
+            def route(request_route: Any) -> None:
+                url = request_route.request.url
+                if url.startswith((base, "data:", "blob:")):
+                    request_route.continue_()
+                else:
+                    leaving.append(url)
+                    request_route.abort()
+
+            page.route("**/*", route)
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            report = site / E2E_REPORT
+            pages = sorted([*report.glob("*.html"), *report.glob("*/index.html")])
+            assert pages
+            for path in pages:
+                url = base + path.relative_to(site).as_posix()
+                page.goto(url)
+                page.wait_for_load_state("networkidle")
+                links = page.eval_on_selector_all(
+                    "a[href]", "els => els.map(e => e.getAttribute('href'))"
+                )
+                bad = [h for h in links if re.match(r"\s*(javascript|onmouse|\w+://)", h, re.I)]
+                assert not bad, (path, bad)
+                headings = page.eval_on_selector_all(
+                    "h1,h2,h3,h4,h5,h6,li", "els => els.map(e => e.textContent)"
+                )
+                assert not [h for h in headings if h.strip().startswith("注入")], path
+                assert (
+                    page.locator("img[src='x'], img[src*='evil'], img[src^='file:']").count() == 0
+                )
+                figures = page.locator("a.fig")
+                for index in range(min(figures.count(), 40)):
+                    page.keyboard.press("Escape")  # the open card would cover the next figure
+                    page.mouse.move(0, 0)
+                    figures.nth(index).hover()
+                for text in ("点我", "onmouseover", "屋顶光伏", "北京市大兴区"):
+                    found = page.get_by_text(text, exact=False)
+                    for index in range(min(found.count(), 3)):
+                        page.keyboard.press("Escape")
+                        page.mouse.move(0, 0)
+                        found.nth(index).hover()
+                        found.nth(index).click(no_wait_after=True)
+                        if page.url != url:
+                            page.goto(url)
+            context.close()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert dialogs == [], dialogs
+    assert leaving == [], leaving
