@@ -203,6 +203,10 @@ class ReportRenderer:
         self.mode = mode
         self.directory_urls = True  # the site's URL style (MkDocs use_directory_urls)
         self.numbering = Numbering()
+        #: The table and chart objects of the last render, by id: the Word and Excel copies
+        #: (templates/docx.py, xlsx.py) lay out these same objects, never a second layout.
+        self.built_tables: dict[str, Table] = {}
+        self.built_charts: dict[str, tuple[str, str]] = {}  # id -> (caption, svg)
         self._collecting = False
         self._chapter = 0
         self._page = ""
@@ -446,10 +450,12 @@ class ReportRenderer:
     # ---- tables and figures ----------------------------------------------------------------------
     def _table(self, table: Table) -> Markup:
         number = self._number_table(table.id)
+        self.built_tables[table.id] = table
         return render_template("table.html.jinja", table=table, number=number)
 
     def _chart(self, figure_id: str, caption: str, svg: str) -> Markup:
         number = self._number_figure(figure_id)
+        self.built_charts[figure_id] = (caption, svg)
         return render_template(
             "figure.html.jinja", id=figure_id, number=number, caption=caption, svg=Markup(svg)
         )
