@@ -18,6 +18,7 @@ carry a hover card with their derivation and link to the 计算过程 page) and 
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import types
@@ -63,6 +64,15 @@ class RenderError(InputError):
         super().__init__(message, hint, Location(str(file), line))
         self.file = file
         self.line = line
+
+
+class UnknownKey(KeyError):
+    """A ledger key (or table id) a chapter names that does not exist, with the closest ones."""
+
+    def __init__(self, problem: str, hint: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.hint = hint
 
 
 @dataclass(frozen=True)
@@ -254,6 +264,8 @@ class ReportRenderer:
             raise RenderError(path, _template_line(err), f"未定义的名称：{err.message}") from err
         except RenderError:
             raise
+        except UnknownKey as err:
+            raise RenderError(path, _template_line(err), err.problem, err.hint) from err
         except Exception as err:  # a macro failed: name the chapter and line
             raise RenderError(path, _template_line(err), f"{type(err).__name__}: {err}") from err
 
@@ -312,7 +324,11 @@ class ReportRenderer:
     # ---- figures ---------------------------------------------------------------------------------
     def figure(self, key: str) -> Figure:
         if key not in self.ledger:
-            raise KeyError(f"台账中没有 “{key}”")
+            close = difflib.get_close_matches(key, list(self.ledger.figures), n=3, cutoff=0.6)
+            near = f"是否为 {'、'.join(f'“{k}”' for k in close)}？" if close else ""
+            raise UnknownKey(
+                f"台账中没有 “{key}”", f"{near}tanping ledger {self.folder} 列出全部键"
+            )
         return self.ledger[key]
 
     @macro

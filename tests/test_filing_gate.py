@@ -179,6 +179,7 @@ def test_check_finds_an_unknown_ledger_key(cli: Run, tmp_path: Path) -> None:
     result = cli(["check", str(folder)])
     assert result.code == 2
     assert "06-conclusions.md:" in result.stderr and "b2.net_neww" in result.stderr
+    assert "是否为 “b2.net_new”？" in result.stderr  # the closest keys, as a suggestion
 
 
 def test_check_finds_a_template_syntax_error(cli: Run, tmp_path: Path) -> None:
