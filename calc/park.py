@@ -30,6 +30,7 @@ import numpy as np
 import pint
 
 from tanping.calc import equations as eq
+from tanping.calc import park_vocabulary as vocabulary
 from tanping.calc.catalogues import closest
 from tanping.calc.errors import FactorError, GwpError, InputError, Location, ReportErrors
 from tanping.calc.factors import FactorLibrary, ProcessBand, load_bands, require_fuel_set
@@ -46,6 +47,7 @@ from tanping.calc.models.park import (
     Combustion,
     EconomyRow,
     ElectricalEquipment,
+    Electricity,
     FlatGlass,
     GasFugitive,
     Hcfc22,
@@ -55,62 +57,34 @@ from tanping.calc.models.park import (
     Mobile,
     NitricAcid,
     ParkReport,
+    Reduction,
     Semiconductor,
     Source,
     Steel,
+    Wastewater,
 )
 from tanping.units import GASES, Amount, Quantity, UnitError, dimensionality, gas_of
 
 Locate = Callable[[Sequence[Key]], Location]
 
-KEY_GROUPS = ("power", "steel", "building_materials", "nonferrous", "chemicals")
-GROUPS = (*KEY_GROUPS, "other")
-GROUP_LABELS = {
-    "power": "电力行业",
-    "steel": "钢铁行业",
-    "building_materials": "建材行业",
-    "nonferrous": "有色金属行业",
-    "chemicals": "化工和石化行业",
-    "other": "其他行业",
-}
-SECTORS = ("energy_industry", "industry", "transport", "services", "residential")
-SECTOR_LABELS = {
-    "energy_industry": "能源工业",
-    "industry": "工业",
-    "transport": "交通运输",
-    "services": "服务业",
-    "residential": "居民生活",
-}
-DOMAINS = ("energy", "process", "waste")
-DOMAIN_LABELS = {"energy": "能源活动", "process": "工业生产过程", "waste": "废弃物处理"}
-KIND_LABELS = {
-    "combustion": "化石燃料燃烧",
-    "boiler_n2o": "发电锅炉 N2O",
-    "mobile": "移动源 CH4、N2O",
-    "biomass": "生物质燃烧",
-    "gas_fugitive": "天然气系统逃逸",
-    "electricity": "调入（出）电力",
-    "process": "工业生产过程",
-    "wastewater": "废水处理",
-    "reduction": "减排量",
-}
-INDICATORS = {
-    "output_value": ("单位工业总产值温室气体排放量", "tCO2e/万元"),
-    "value_added": ("单位工业增加值温室气体排放量", "tCO2e/万元"),
-    "energy": ("单位综合能耗温室气体排放量", "tCO2e/tce"),
-    "product": ("单位产品温室气体排放量", None),
-}
-ECONOMY_FIELDS = {
-    "output_value": "output_value",
-    "value_added": "value_added",
-    "energy": "energy_use",
-    "product": "product",
-}
+# The vocabularies, from data (calc/data/park_*.yml via calc.park_vocabulary); the names below
+# are views kept for the modules that read them.
+GROUPS = tuple(vocabulary.groups())
+KEY_GROUPS = tuple(g.id for g in vocabulary.groups().values() if g.key)
+GROUP_LABELS = {g.id: g.label for g in vocabulary.groups().values()}
+SECTORS = tuple(vocabulary.sectors())
+SECTOR_LABELS = dict(vocabulary.sectors())
+DOMAINS = tuple(vocabulary.domains())
+DOMAIN_LABELS = dict(vocabulary.domains())
+KIND_LABELS = {k.id: k.label for k in vocabulary.source_kinds().values()}
+INDICATORS = {i.id: (i.label, i.unit) for i in vocabulary.indicators().values()}
+ECONOMY_FIELDS = {i.id: i.economy for i in vocabulary.indicators().values()}
 T = "tCO2e"
+#: The rows of C.2 能源活动 besides 化石燃料 (one per source type with a row of its own).
 ENERGY_ROWS = {
-    "biomass": "生物质燃烧",
-    "gas_fugitive": "天然气系统逃逸",
-    "electricity": "调入（出）电力间接排放",
+    k.c2().removeprefix("energy."): k.c2_label
+    for k in vocabulary.source_kinds().values()
+    if k.c2_row.startswith("energy.") and "{" not in k.c2_row and "fossil" not in k.c2_row
 }
 ZERO_COUNT = Amount(0.0, "", "0")
 
@@ -425,238 +399,307 @@ def _combustion_terms(
     ]
 
 
-def _process_terms(i: int, p: Any) -> list[Term]:
-    if isinstance(p, Cement):
-        return [
-            Term(
-                i,
-                eq.cement_co2,
-                (
-                    ("clinker", p.clinker),
-                    ("carbide_slag_clinker", p.carbide_slag_clinker),
-                    ("ef", p.ef),
-                ),
-                formula="(熟料产量 − 电石渣熟料产量) × 排放因子",
-            )
-        ]
-    if isinstance(p, Lime | CalciumCarbide):
-        return [
-            Term(
-                i,
-                eq.production_co2,
-                (("production", p.production), ("ef", p.ef)),
-                formula="产量 × 排放因子",
-            )
-        ]
-    if isinstance(p, Steel):
-        names = (
-            "limestone",
-            "ef_limestone",
-            "dolomite",
-            "ef_dolomite",
-            "pig_iron",
-            "pig_iron_carbon",
-            "crude_steel",
-            "crude_steel_carbon",
-        )
-        return [
-            Term(
-                i,
-                eq.steel_co2,
-                tuple((n, getattr(p, n)) for n in names),
-                formula="石灰石 × EF + 白云石 × EF + (生铁 × 含碳率 − 粗钢 × 含碳率) × 44/12",
-            )
-        ]
-    if isinstance(p, AdipicAcid | Hcfc22):
-        return [
-            Term(
-                i,
-                eq.production_emission,
-                (("production", p.production), ("ef", p.ef)),
-                formula="产量 × 排放因子",
-            )
-        ]
-    if isinstance(p, NitricAcid | Magnesium):
-        production: Mapping[Any, Amount] = p.production
-        factors: Mapping[Any, Amount] = p.ef
-        return [
-            Term(
-                i,
-                eq.production_emission,
-                (("production", production[k]), ("ef", factors[k])),
-                (("technology", k),),
-                formula=f"{k}产量 × 排放因子",
-            )
-            for k in p.production
-        ]
-    if isinstance(p, Aluminium):
-        return [
-            Term(
-                i,
-                eq.production_emission,
-                (("production", p.production[k]), ("ef", ef[k])),
-                (("technology", k), ("gas", gas)),
-                formula=f"{k}产量 × {gas} 排放因子",
-            )
-            for k in p.production
-            for gas, ef in (("CF4", p.ef_cf4), ("C2F6", p.ef_c2f6))
-        ]
-    if isinstance(p, ElectricalEquipment):
-        return [
-            Term(
-                i,
-                eq.gas_use_emission,
-                (("use", p.sf6_use), ("ef", p.ef)),
-                (("gas", "SF6"),),
-                formula="SF6 使用量 × 排放率",
-            )
-        ]
-    if isinstance(p, Semiconductor | HfcProduction):
-        # gases used (semiconductor) or produced (HFC production), each partly emitted
-        rows: list[tuple[str, Amount, Amount, str]] = (
-            [(name, g.use, g.ef, "使用量") for name, g in p.gases.items()]
-            if isinstance(p, Semiconductor)
-            else [(name, g.production, g.ef, "产量") for name, g in p.gases.items()]
-        )
-        return [
-            Term(
-                i,
-                eq.gas_use_emission,
-                (("use", amount), ("ef", ef)),
-                (("gas", name),),
-                formula=f"{name} {what} × 排放率",
-            )
-            for name, amount, ef, what in rows
-        ]
-    if isinstance(p, FlatGlass):
-        return [
-            Term(
-                i,
-                eq.flat_glass_co2,
-                (("mass", c.mass), ("ef", c.ef), ("calcination", c.calcination)),
-                (("carbonate", name),),
-                formula=f"{name}用量 × 排放因子 × 煅烧比例",
-            )
-            for name, c in p.carbonates.items()
-        ]
-    raise TypeError(f"unknown process {type(p).__name__}")
+ProcessBuilder = Callable[[int, Any], list[Term]]
+#: process type -> the equation terms of one process row (the types of calc/data/park_sources.yml)
+PROCESS_BUILDERS: dict[str, ProcessBuilder] = {}
 
 
-def terms(index: int, source: Source, defaults: _Defaults, used: list[FactorUse]) -> list[Term]:
-    """The equation calls a source row stands for."""
-    where: tuple[Key, ...] = ("sources", index, source.kind)
-    i = index
-    if source.combustion is not None:
-        return _combustion_terms(i, source.combustion, defaults, where, used)
-    if source.boiler_n2o is not None:
-        row = source.boiler_n2o
-        lhv = _lhv(row, defaults, where, used)
-        return [
-            Term(
-                i,
-                eq.boiler_n2o,
-                (("amount", row.amount), ("lhv", lhv), ("ef_n2o", row.ef_n2o)),
-                formula="燃料量 × 低位发热量 × N2O 排放因子",
-            )
-        ]
-    if source.mobile is not None or source.biomass is not None:
-        fuel_row: Mobile | Biomass = source.mobile or source.biomass  # type: ignore[assignment]
-        lhv = _lhv(fuel_row, defaults, where, used)
-        ch4, n2o = (
-            (eq.mobile_ch4, eq.mobile_n2o) if source.mobile else (eq.biomass_ch4, eq.biomass_n2o)
+def _process(*types: str) -> Callable[[ProcessBuilder], ProcessBuilder]:
+    """Register the term builder of one or more process types."""
+
+    def register(builder: ProcessBuilder) -> ProcessBuilder:
+        for name in types:
+            PROCESS_BUILDERS[name] = builder
+        return builder
+
+    return register
+
+
+@_process("cement")
+def _cement_terms(i: int, p: Cement) -> list[Term]:
+    return [
+        Term(
+            i,
+            eq.cement_co2,
+            (
+                ("clinker", p.clinker),
+                ("carbide_slag_clinker", p.carbide_slag_clinker),
+                ("ef", p.ef),
+            ),
+            formula="(熟料产量 − 电石渣熟料产量) × 排放因子",
         )
-        base = (("amount", fuel_row.amount), ("lhv", lhv))
-        return [
-            Term(
-                i,
-                ch4,
-                (*base, ("ef_ch4", fuel_row.ef_ch4)),
-                formula="燃料量 × 低位发热量 × CH4 排放因子",
+    ]
+
+
+@_process("lime", "calcium_carbide")
+def _production_co2_terms(i: int, p: Lime | CalciumCarbide) -> list[Term]:
+    return [
+        Term(
+            i,
+            eq.production_co2,
+            (("production", p.production), ("ef", p.ef)),
+            formula="产量 × 排放因子",
+        )
+    ]
+
+
+STEEL_PARAMETERS = (
+    "limestone",
+    "ef_limestone",
+    "dolomite",
+    "ef_dolomite",
+    "pig_iron",
+    "pig_iron_carbon",
+    "crude_steel",
+    "crude_steel_carbon",
+)
+
+
+@_process("steel")
+def _steel_terms(i: int, p: Steel) -> list[Term]:
+    return [
+        Term(
+            i,
+            eq.steel_co2,
+            tuple((n, getattr(p, n)) for n in STEEL_PARAMETERS),
+            formula="石灰石 × EF + 白云石 × EF + (生铁 × 含碳率 − 粗钢 × 含碳率) × 44/12",
+        )
+    ]
+
+
+@_process("adipic_acid", "hcfc22")
+def _production_emission_terms(i: int, p: AdipicAcid | Hcfc22) -> list[Term]:
+    return [
+        Term(
+            i,
+            eq.production_emission,
+            (("production", p.production), ("ef", p.ef)),
+            formula="产量 × 排放因子",
+        )
+    ]
+
+
+@_process("nitric_acid", "magnesium")
+def _per_technology_terms(i: int, p: NitricAcid | Magnesium) -> list[Term]:
+    production: Mapping[Any, Amount] = p.production
+    factors: Mapping[Any, Amount] = p.ef
+    return [
+        Term(
+            i,
+            eq.production_emission,
+            (("production", production[k]), ("ef", factors[k])),
+            (("technology", k),),
+            formula=f"{k}产量 × 排放因子",
+        )
+        for k in p.production
+    ]
+
+
+@_process("aluminium")
+def _aluminium_terms(i: int, p: Aluminium) -> list[Term]:
+    return [
+        Term(
+            i,
+            eq.production_emission,
+            (("production", p.production[k]), ("ef", ef[k])),
+            (("technology", k), ("gas", gas)),
+            formula=f"{k}产量 × {gas} 排放因子",
+        )
+        for k in p.production
+        for gas, ef in (("CF4", p.ef_cf4), ("C2F6", p.ef_c2f6))
+    ]
+
+
+@_process("electrical_equipment")
+def _electrical_equipment_terms(i: int, p: ElectricalEquipment) -> list[Term]:
+    return [
+        Term(
+            i,
+            eq.gas_use_emission,
+            (("use", p.sf6_use), ("ef", p.ef)),
+            (("gas", "SF6"),),
+            formula="SF6 使用量 × 排放率",
+        )
+    ]
+
+
+@_process("semiconductor", "hfc_production")
+def _gas_use_terms(i: int, p: Semiconductor | HfcProduction) -> list[Term]:
+    # gases used (semiconductor) or produced (HFC production), each partly emitted
+    rows: list[tuple[str, Amount, Amount, str]] = (
+        [(name, g.use, g.ef, "使用量") for name, g in p.gases.items()]
+        if isinstance(p, Semiconductor)
+        else [(name, g.production, g.ef, "产量") for name, g in p.gases.items()]
+    )
+    return [
+        Term(
+            i,
+            eq.gas_use_emission,
+            (("use", amount), ("ef", ef)),
+            (("gas", name),),
+            formula=f"{name} {what} × 排放率",
+        )
+        for name, amount, ef, what in rows
+    ]
+
+
+@_process("flat_glass")
+def _flat_glass_terms(i: int, p: FlatGlass) -> list[Term]:
+    return [
+        Term(
+            i,
+            eq.flat_glass_co2,
+            (("mass", c.mass), ("ef", c.ef), ("calcination", c.calcination)),
+            (("carbonate", name),),
+            formula=f"{name}用量 × 排放因子 × 煅烧比例",
+        )
+        for name, c in p.carbonates.items()
+    ]
+
+
+Where = tuple[Key, ...]
+SourceBuilder = Callable[[int, Any, _Defaults, Where, list[FactorUse]], list[Term]]
+#: source type -> the equation terms of one row of that type (calc/data/park_sources.yml)
+SOURCE_BUILDERS: dict[str, SourceBuilder] = {"combustion": _combustion_terms}
+
+
+def _source(*kinds: str) -> Callable[[SourceBuilder], SourceBuilder]:
+    """Register the term builder of one or more source types."""
+
+    def register(builder: SourceBuilder) -> SourceBuilder:
+        for kind in kinds:
+            SOURCE_BUILDERS[kind] = builder
+        return builder
+
+    return register
+
+
+@_source("boiler_n2o")
+def _boiler_n2o_terms(
+    i: int, row: BoilerN2O, defaults: _Defaults, where: Where, used: list[FactorUse]
+) -> list[Term]:
+    lhv = _lhv(row, defaults, where, used)
+    return [
+        Term(
+            i,
+            eq.boiler_n2o,
+            (("amount", row.amount), ("lhv", lhv), ("ef_n2o", row.ef_n2o)),
+            formula="燃料量 × 低位发热量 × N2O 排放因子",
+        )
+    ]
+
+
+@_source("mobile", "biomass")
+def _ch4_n2o_terms(
+    i: int, row: Mobile | Biomass, defaults: _Defaults, where: Where, used: list[FactorUse]
+) -> list[Term]:
+    lhv = _lhv(row, defaults, where, used)
+    ch4, n2o = (
+        (eq.mobile_ch4, eq.mobile_n2o)
+        if isinstance(row, Mobile)
+        else (eq.biomass_ch4, eq.biomass_n2o)
+    )
+    base = (("amount", row.amount), ("lhv", lhv))
+    return [
+        Term(i, ch4, (*base, ("ef_ch4", row.ef_ch4)), formula="燃料量 × 低位发热量 × CH4 排放因子"),
+        Term(i, n2o, (*base, ("ef_n2o", row.ef_n2o)), formula="燃料量 × 低位发热量 × N2O 排放因子"),
+    ]
+
+
+@_source("gas_fugitive")
+def _gas_fugitive_terms(
+    i: int, g: GasFugitive, defaults: _Defaults, where: Where, used: list[FactorUse]
+) -> list[Term]:
+    zero_ch4 = Amount(0.0, "tCH4", "0 tCH4")
+    return [
+        Term(
+            i,
+            eq.gas_system_fugitive_ch4,
+            (
+                ("boosting_stations", g.boosting_stations or ZERO_COUNT),
+                ("ef_boosting", g.ef_boosting or zero_ch4),
+                ("metering_stations", g.metering_stations or ZERO_COUNT),
+                ("ef_metering", g.ef_metering or zero_ch4),
+                ("check_valves", g.check_valves or ZERO_COUNT),
+                ("ef_check_valve", g.ef_check_valve or zero_ch4),
+                ("consumption", g.consumption or Amount(0.0, "万Nm3", "0 万Nm3")),
+                ("ef_consumption", g.ef_consumption or Amount(0.0, "tCH4/万Nm3", "0 tCH4/万Nm3")),
             ),
+            formula="增压站数 × EF + 计量站数 × EF + 逆止阀数 × EF + 天然气消费量 × EF",
+        )
+    ]
+
+
+@_source("electricity")
+def _electricity_terms(
+    i: int, e: Electricity, defaults: _Defaults, where: Where, used: list[FactorUse]
+) -> list[Term]:
+    return [
+        Term(
+            i,
+            eq.electricity_indirect_co2,
+            (("imported", e.imported), ("exported", e.exported), ("factor", e.factor)),
+            formula="(调入电量 − 调出电量) × 区域电网平均排放因子",
+        )
+    ]
+
+
+@_source("process")
+def _process_terms(
+    i: int, p: Any, defaults: _Defaults, where: Where, used: list[FactorUse]
+) -> list[Term]:
+    return PROCESS_BUILDERS[p.type](i, p)
+
+
+@_source("wastewater")
+def _wastewater_terms(
+    i: int, w: Wastewater, defaults: _Defaults, where: Where, used: list[FactorUse]
+) -> list[Term]:
+    if w.ef is not None:
+        return [
             Term(
                 i,
-                n2o,
-                (*base, ("ef_n2o", fuel_row.ef_n2o)),
-                formula="燃料量 × 低位发热量 × N2O 排放因子",
+                eq.wastewater_ch4,
+                (("tow", w.tow), ("sludge", w.sludge), ("ef", w.ef), ("recovered", w.recovered)),
+                formula="(废水 COD 总量 − 污泥去除 COD) × 排放因子 − 甲烷回收量",
+            )
+        ]
+    return [
+        Term(
+            i,
+            _wastewater_ch4_from_bo,
+            (
+                ("tow", w.tow),
+                ("sludge", w.sludge),
+                ("bo", w.bo),
+                ("mcf", w.mcf),
+                ("recovered", w.recovered),
             ),
-        ]
-    if source.gas_fugitive is not None:
-        g: GasFugitive = source.gas_fugitive
-        zero_ch4 = Amount(0.0, "tCH4", "0 tCH4")
-        return [
-            Term(
-                i,
-                eq.gas_system_fugitive_ch4,
-                (
-                    ("boosting_stations", g.boosting_stations or ZERO_COUNT),
-                    ("ef_boosting", g.ef_boosting or zero_ch4),
-                    ("metering_stations", g.metering_stations or ZERO_COUNT),
-                    ("ef_metering", g.ef_metering or zero_ch4),
-                    ("check_valves", g.check_valves or ZERO_COUNT),
-                    ("ef_check_valve", g.ef_check_valve or zero_ch4),
-                    ("consumption", g.consumption or Amount(0.0, "万Nm3", "0 万Nm3")),
-                    (
-                        "ef_consumption",
-                        g.ef_consumption or Amount(0.0, "tCH4/万Nm3", "0 tCH4/万Nm3"),
-                    ),
-                ),
-                formula="增压站数 × EF + 计量站数 × EF + 逆止阀数 × EF + 天然气消费量 × EF",
-            )
-        ]
-    if source.electricity is not None:
-        e = source.electricity
-        return [
-            Term(
-                i,
-                eq.electricity_indirect_co2,
-                (("imported", e.imported), ("exported", e.exported), ("factor", e.factor)),
-                formula="(调入电量 − 调出电量) × 区域电网平均排放因子",
-            )
-        ]
-    if source.process is not None:
-        return _process_terms(i, source.process)
-    if source.wastewater is not None:
-        w = source.wastewater
-        if w.ef is not None:
-            return [
-                Term(
-                    i,
-                    eq.wastewater_ch4,
-                    (
-                        ("tow", w.tow),
-                        ("sludge", w.sludge),
-                        ("ef", w.ef),
-                        ("recovered", w.recovered),
-                    ),
-                    formula="(废水 COD 总量 − 污泥去除 COD) × 排放因子 − 甲烷回收量",
-                )
-            ]
-        return [
-            Term(
-                i,
-                _wastewater_ch4_from_bo,
-                (
-                    ("tow", w.tow),
-                    ("sludge", w.sludge),
-                    ("bo", w.bo),
-                    ("mcf", w.mcf),
-                    ("recovered", w.recovered),
-                ),
-                formula="(废水 COD 总量 − 污泥去除 COD) × B0 × MCF − 甲烷回收量",
-            )
-        ]
-    reduction = source.reduction
-    assert reduction is not None
-    if reduction.amount is not None:
-        return [Term(i, _reduction_amount, (("amount", reduction.amount),), formula="减排量")]
+            formula="(废水 COD 总量 − 污泥去除 COD) × B0 × MCF − 甲烷回收量",
+        )
+    ]
+
+
+@_source("reduction")
+def _reduction_terms(
+    i: int, r: Reduction, defaults: _Defaults, where: Where, used: list[FactorUse]
+) -> list[Term]:
+    if r.amount is not None:
+        return [Term(i, _reduction_amount, (("amount", r.amount),), formula="减排量")]
     return [
         Term(
             i,
             eq.reduction_from_electricity,
-            (("electricity", reduction.electricity), ("factor", reduction.factor)),
+            (("electricity", r.electricity), ("factor", r.factor)),
             formula="电量 × 电网排放因子",
         )
     ]
+
+
+def terms(index: int, source: Source, defaults: _Defaults, used: list[FactorUse]) -> list[Term]:
+    """The equation calls a source row stands for (its type's registered builder)."""
+    where: Where = ("sources", index, source.kind)
+    return SOURCE_BUILDERS[source.kind](index, getattr(source, source.kind), defaults, where, used)
 
 
 # ---- 3. evaluation ----------------------------------------------------------------------------
@@ -748,33 +791,13 @@ def evaluate(
 
 
 def _c2_row(source: Source, group: str) -> str:
-    if source.combustion is not None:
-        return f"energy.fossil.{source.combustion.sector}"
-    if source.boiler_n2o is not None:
-        return f"energy.fossil.{source.boiler_n2o.sector}"
-    if source.mobile is not None:
-        return "energy.fossil.transport"
-    if source.biomass is not None:
-        return "energy.biomass"
-    if source.gas_fugitive is not None:
-        return "energy.gas_fugitive"
-    if source.electricity is not None:
-        return "energy.electricity"
-    if source.process is not None:
-        return f"process.{group}"
-    if source.wastewater is not None:
-        return "waste.wastewater"
-    return "reductions"
+    body = getattr(source, source.kind)
+    sector = getattr(body, "sector", None)
+    return vocabulary.source_kinds()[source.kind].c2(sector=sector, group=group)
 
 
 def _domain(source: Source) -> str:
-    if source.process is not None:
-        return "process"
-    if source.wastewater is not None:
-        return "waste"
-    if source.reduction is not None:
-        return "reductions"
-    return "energy"
+    return vocabulary.source_kinds()[source.kind].domain
 
 
 def _sum_derivation(label: str, parts: Sequence[str]) -> Derivation:
@@ -1447,32 +1470,6 @@ def compute(report: ParkReport, library: FactorLibrary, locate: Locate) -> ParkR
 
 # ---- what one source row stands for (for derivations) --------------------------------------------
 
-PARAMETER_LABELS = {
-    "amount": "燃料量",
-    "lhv": "低位发热量",
-    "ef_co2": "CO2 排放因子",
-    "carbon_content": "单位热值含碳量",
-    "oxidation": "碳氧化率",
-    "ef_n2o": "N2O 排放因子",
-    "ef_ch4": "CH4 排放因子",
-    "imported": "调入电量",
-    "exported": "调出电量",
-    "factor": "排放因子",
-    "electricity": "电量",
-    "clinker": "熟料产量",
-    "carbide_slag_clinker": "电石渣熟料产量",
-    "production": "产量",
-    "ef": "排放因子",
-    "use": "用量",
-    "mass": "碳酸盐用量",
-    "calcination": "煅烧比例",
-    "tow": "废水 COD 总量",
-    "sludge": "污泥去除 COD",
-    "bo": "B0",
-    "mcf": "MCF",
-    "recovered": "甲烷回收量",
-}
-
 
 @dataclass(frozen=True)
 class SourceDetail:
@@ -1492,12 +1489,14 @@ class SourceDetail:
 def describe_source(result: ParkResult, index: int) -> SourceDetail:
     """The derivation of one source row of ``result`` (values unrounded; templates round)."""
     source = result.source(index)
+    row = result.report.sources[index]
+    process = row.process.type if row.process is not None else None
     where = str(result.locate(("sources", index))) if result.locate else f"sources[{index}]"
     terms = tuple(
         (
             term.formula,
             "；".join(
-                f"{PARAMETER_LABELS.get(name, name)} {amount.text}"
+                f"{vocabulary.parameter_label(source.kind, name, process)} {amount.text}"
                 for name, amount in term.amounts
                 if amount is not None and amount.text not in ("0", "0 t", "0 tCOD", "0 tCH4")
             ),
@@ -1508,7 +1507,8 @@ def describe_source(result: ParkResult, index: int) -> SourceDetail:
         index,
         where,
         source.enterprise or source.industry,
-        KIND_LABELS[source.kind],
+        KIND_LABELS[source.kind]
+        + (f"（{vocabulary.process_types()[process].label}）" if process else ""),
         terms,
         dict(source.gases),
         source.co2e,

@@ -33,6 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tanping.calc import park_vocabulary as vocabulary
 from tanping.templates.escape import inert_text
 from tanping.units.format import fixed
 
@@ -53,26 +54,12 @@ __all__ = [
 
 FONT_FAMILY = "Noto Sans CJK SC, sans-serif"
 
-#: Fixed colours of the park industry groups: CIE L* 24, 36, 48, 63, 72, 83 (luma 54 … 207),
-#: so they stay apart in a greyscale print.
-GROUP_COLOURS: dict[str, str] = {
-    "power": "#23395b",  # navy
-    "chemicals": "#8e3830",  # brick
-    "steel": "#5a7592",  # slate blue
-    "nonferrous": "#5ba596",  # teal
-    "building_materials": "#d6a95e",  # ochre
-    "other": "#d0d0cb",  # light grey
-}
+#: Fixed colours of the park industry groups, from their data (calc/data/park_groups.yml):
+#: CIE L* 24 … 83, so they stay apart in a greyscale print.
+GROUP_COLOURS: dict[str, str] = {g.id: g.colour for g in vocabulary.groups().values()}
 
-#: Legend order of the park industry groups.
-GROUP_ORDER: tuple[str, ...] = (
-    "power",
-    "steel",
-    "building_materials",
-    "nonferrous",
-    "chemicals",
-    "other",
-)
+#: Legend order of the park industry groups (the order of the data file).
+GROUP_ORDER: tuple[str, ...] = tuple(vocabulary.groups())
 
 #: Fixed colours of the emission sources; in the usual stacking order the neighbours differ by
 #: at least 20 L* units.

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tanping.calc import park_vocabulary as vocabulary
 from tanping.calc.catalogues import indicator_system
 from tanping.calc.factors import FactorLibrary
 from tanping.calc.gwp import gwp_factor
@@ -58,54 +59,17 @@ WAN = 1e-4  # tCO2e -> 万tCO2e (and 万元 -> 亿元, tce -> 万tce), for displ
 WAN_T = "万tCO₂e"
 DASH = "—"
 
+# The park vocabularies come from data (calc/data/park_*.yml, calc.park_vocabulary).
 #: Short names of the industry groups: the chart palette gives them their fixed colours.
-GROUP_SHORT = {
-    "power": "电力",
-    "steel": "钢铁",
-    "building_materials": "建材",
-    "nonferrous": "有色金属",
-    "chemicals": "化工",
-    "other": "其他",
-}
+GROUP_SHORT = {g.id: g.short for g in vocabulary.groups().values()}
 #: The sub-rows of App. B 产业发展低碳化 per industry group.
-APPENDIX_B_GROUP = {
-    "power": "重点行业（电力）",
-    "steel": "重点行业（钢铁）",
-    "building_materials": "重点行业（建材）",
-    "nonferrous": "重点行业（有色金属）",
-    "chemicals": "重点行业（化工）",
-    "other": "其他",
-}
+APPENDIX_B_GROUP = {g.id: g.appendix_b for g in vocabulary.groups().values()}
 #: Indicator names as App. B words them (``energy`` is this tool's addition, not in App. B).
-INDICATOR_TEXT = {
-    "output_value": "单位工业总产值二氧化碳排放量（以当量计）",
-    "value_added": "单位工业增加值二氧化碳排放量（以当量计）",
-    "product": "单位产品二氧化碳排放量（以当量计）",
-    "energy": "单位综合能耗二氧化碳排放量（以当量计）",
-}
+INDICATOR_TEXT = {i.id: i.appendix_b for i in vocabulary.indicators().values()}
 #: Short indicator names for the wide prediction tables.
-INDICATOR_SHORT = {
-    "output_value": "单位工业总产值排放量",
-    "value_added": "单位工业增加值排放量",
-    "product": "单位产品排放量",
-    "energy": "单位综合能耗排放量",
-}
-PROCESS_LABELS = {
-    "cement": "水泥生产",
-    "lime": "石灰生产",
-    "calcium_carbide": "电石生产",
-    "steel": "钢铁生产（熔剂、炼钢降碳）",
-    "adipic_acid": "己二酸生产",
-    "nitric_acid": "硝酸生产",
-    "hcfc22": "HCFC-22 生产",
-    "aluminium": "原铝生产（阳极效应）",
-    "magnesium": "镁生产",
-    "electrical_equipment": "电力设备生产",
-    "semiconductor": "半导体生产",
-    "hfc_production": "氢氟烃生产",
-    "flat_glass": "平板玻璃生产",
-}
-MODE_LABELS = {"road": "道路", "rail": "铁路", "water": "水运", "aviation": "航空"}
+INDICATOR_SHORT = {i.id: i.short for i in vocabulary.indicators().values()}
+PROCESS_LABELS = {p.id: p.label for p in vocabulary.process_types().values()}
+MODE_LABELS = dict(vocabulary.modes())
 ECONOMY_COLUMNS = (
     ("output_value", "工业总产值", "亿元"),
     ("value_added", "工业增加值", "亿元"),
