@@ -124,7 +124,9 @@ class Section:
 @cache
 def required_sections(kind: str) -> tuple[Section, ...]:
     """The directory a guideline requires (``calc/data/structure_bj.yml`` / ``_cq.yml``)."""
-    name = {"project": "structure_bj.yml", "park": "structure_cq.yml"}[kind]
+    from tanping.templates.kinds import KINDS
+
+    name = KINDS[kind].structure
     data = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
     return tuple(
         Section(str(s["number"]), s["title"], tuple(s.get("tables", ())), str(s.get("clause", "")))
