@@ -7,9 +7,11 @@
 #   poppler-utils               pdftotext/pdffonts/pdftoppm used by the PDF tests
 #   chromium                    the real browser of the browser tests (driven by Playwright)
 #   git                         `tanping diff` and reproducible PDF dates
+#   libreoffice-writer-nogui libreoffice-calc-nogui  a real client of the Word and Excel copies
+#                               in the tests (converted headless to PDF, recalculated)
 set -euo pipefail
 packages=(python3 python3-venv fonts-noto-cjk fontconfig libpango-1.0-0 libpangoft2-1.0-0
-  poppler-utils chromium git)
+  poppler-utils chromium git libreoffice-writer-nogui libreoffice-calc-nogui)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
