@@ -109,6 +109,8 @@ REQUIRED_CASES = {
     "gbk_encoded",
     "newline_in_title",
     "title_too_long",
+    # the filing gate (issue 10): refused at any time
+    "bare_percentage",
 }
 
 

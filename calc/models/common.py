@@ -244,3 +244,77 @@ GridFactor = Annotated[
 ]
 #: Purchased heat CO2 factor: the default is 0.11 tCO2/GJ.
 HeatFactor = Annotated[Amount, quantity("tCO2/GJ"), plausible("热力排放因子", {"tCO2/GJ": (0, 1)})]
+
+
+# ---- percentages: one rule across both kinds ----------------------------------------------------
+
+
+def _percentage(value: object) -> float:
+    """A percentage field written ``"18 %"``: the number of percent. A bare number is refused,
+    since ``18`` and ``0.18`` would both be guesses (spec §2: a bare number only for a fraction
+    or a count)."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        return value  # already read (a model built in code)
+    amount = parse_amount(value, bare_number=True)
+    if amount.unit == "":
+        shown = f"{amount.magnitude:g}"
+        percent = f"{amount.magnitude * 100:g} %"
+        is_fraction = 0 < abs(amount.magnitude) < 1
+        as_fraction = f"；若 {shown} 是比例（{percent}），写作 “{percent}”" if is_fraction else ""
+        raise UnitError(
+            f"百分数 “{amount.text}” 没有写 %",
+            f"百分数须带单位：写作 “{shown} %”{as_fraction}",
+        )
+    if dimensionality(amount.unit) != dimensionality(""):
+        raise UnitError(f"“{amount.text}” 不是百分数", "写作 “<数值> %”，如 “18 %”")
+    return amount.to("%")
+
+
+#: A percentage (a decline rate, a target): ``"18 %"``, read as 18.0 (percent).
+Percentage = Annotated[float, PlainValidator(_percentage)]
+
+
+# ---- what the report states beside the data ------------------------------------------------------
+
+
+def _fact(value: object) -> str:
+    """A descriptive fact (``额定功率: 29 MW``, ``设计热效率: 92 %``, or text): a value that starts
+    with a digit is a quantity and must follow the number grammar with a unit."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise UnitError(
+            f"事实 “{value}” 缺少单位", "写作 “<数值> <单位>”，如 “29 MW”；计数写作 “5 台”"
+        )
+    if not isinstance(value, str):
+        raise UnitError("事实应为文字或 “<数值> <单位>”", "如 “29 MW” 或 “燃气热水锅炉”")
+    text = _single_line(value.strip())
+    if text[:1].isdigit():
+        parse_amount(text)  # raises, saying what is wrong with the number or unit
+    return text
+
+
+#: A fact the prose states (equipment ratings, design efficiencies), printed by ``fact("name")``.
+Fact = Annotated[str, PlainValidator(_fact)]
+#: Why a value outside its plausibility band is right after all (shown in the derivation).
+Confirm = Annotated[str, Field(min_length=4), AfterValidator(_paragraph)]
+
+
+def factor_sources_keys(
+    given: dict[str, str], fields: tuple[str, ...], types: tuple[str, ...]
+) -> dict[str, str]:
+    """``factor_sources`` keys name a factor field (``lhv``) or a field of one row type
+    (``electricity.factor``, ``cement.ef``); each source is a text that cites a document."""
+    import difflib
+
+    allowed = [*fields, *(f"{t}.{f}" for t in types for f in fields)]
+    for key, text in given.items():
+        if key not in allowed:
+            near = difflib.get_close_matches(key, allowed, n=3, cutoff=0.6)
+            raise UnitError(
+                f"factor_sources 的键 “{key}” 不是因子字段",
+                (f"是否为 {'、'.join(near)}？" if near else "")
+                + f"键为因子字段名（{'、'.join(fields)}），或 <类型>.<字段>，如 "
+                f"{types[0]}.{fields[0]}",
+            )
+        if not text.strip():
+            raise UnitError(f"factor_sources.{key} 没有写来源", "写明文件名称、表号或条款与年份")
+    return given

@@ -15,7 +15,9 @@ from pydantic import Field, field_validator, model_validator
 from tanping.calc.models.common import (
     CarbonContent,
     Co2PerHeat,
+    Confirm,
     Count,
+    Fact,
     FileName,
     FiniteFloat,
     Fraction,
@@ -25,8 +27,10 @@ from tanping.calc.models.common import (
     Name,
     OxidationRate,
     Paragraph,
+    Percentage,
     Strict,
     Year,
+    factor_sources_keys,
     quantity,
 )
 from tanping.units import Amount, UnitError, dimensionality
@@ -417,6 +421,49 @@ SOURCE_TYPES = (
 )
 
 
+#: The fields of a source row that hold a factor (what ``factor_sources`` and a row's
+#: ``source`` cite): a ``factor_sources`` key is one of them, or ``<type>.<field>``.
+PARK_FACTOR_FIELDS = (
+    "lhv",
+    "ef_co2",
+    "carbon_content",
+    "oxidation",
+    "ef_n2o",
+    "ef_ch4",
+    "ef_boosting",
+    "ef_metering",
+    "ef_check_valve",
+    "ef_consumption",
+    "factor",
+    "ef",
+    "bo",
+    "mcf",
+    "ef_cf4",
+    "ef_c2f6",
+    "ef_limestone",
+    "ef_dolomite",
+    "pig_iron_carbon",
+    "crude_steel_carbon",
+    "calcination",
+)
+PROCESS_TYPES = (
+    "cement",
+    "lime",
+    "calcium_carbide",
+    "steel",
+    "adipic_acid",
+    "nitric_acid",
+    "hcfc22",
+    "aluminium",
+    "magnesium",
+    "electrical_equipment",
+    "semiconductor",
+    "hfc_production",
+    "flat_glass",
+)
+PARK_ROW_TYPES = (*SOURCE_TYPES, *PROCESS_TYPES)
+
+
 class Source(Strict):
     """One emission source (or reduction) of one period, enterprise or industry."""
 
@@ -434,6 +481,9 @@ class Source(Strict):
     wastewater: Wastewater | None = None
     reduction: Reduction | None = None
     note: Paragraph = ""
+    # extensions: where the row's own factors come from; why an outlier is right
+    source: Paragraph = ""
+    confirm: Confirm | None = None
 
     @model_validator(mode="after")
     def exactly_one_source_type(self) -> Source:
@@ -459,9 +509,20 @@ class Source(Strict):
         return next(name for name in SOURCE_TYPES if getattr(self, name) is not None)
 
 
+class Exit(Strict):
+    """Why an industry or enterprise of the base year has no rows from a planning year on
+    (extension): closure, relocation … ``scenarios`` limits it to some scenarios (a closure
+    that is a measure of the control scenario); empty means every scenario."""
+
+    year: Year
+    reason: Text
+    scenarios: list[Line] = []
+
+
 class Industry(Strict):
     name: Text
     group: Group
+    exit: Exit | None = None
 
 
 class Enterprise(Strict):
@@ -470,6 +531,7 @@ class Enterprise(Strict):
     location: tuple[FiniteFloat, FiniteFloat]
     key: bool = False
     trading: bool | Line = False
+    exit: Exit | None = None
 
     @field_validator("location")
     @classmethod
@@ -497,9 +559,10 @@ class Target(Strict):
     indicator: Literal["output_value", "value_added", "energy", "product"]
     period: Year
     scenario: Line | None = None
-    decline_pct: FiniteFloat | None = None
+    decline_pct: Percentage | None = None
     value: Annotated[Amount, quantity()] | None = None
     source: Paragraph = ""
+    confirm: Confirm | None = None  # a value 10× from the computed intensity is right after all
 
     @model_validator(mode="after")
     def decline_or_value(self) -> Target:
@@ -546,6 +609,13 @@ class ParkReport(Strict):
     client: Line = ""
     assessor: Line = ""
     date: Line = ""
+    factor_sources: dict[Text, Paragraph] = {}
+    facts: dict[Text, Fact] = {}
+
+    @field_validator("factor_sources")
+    @classmethod
+    def factor_sources_name_factors(cls, given: dict[str, str]) -> dict[str, str]:
+        return factor_sources_keys(given, PARK_FACTOR_FIELDS, PARK_ROW_TYPES)
 
     @field_validator("history", "planning")
     @classmethod

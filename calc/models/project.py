@@ -12,6 +12,8 @@ from pydantic import field_validator, model_validator
 
 from tanping.calc.models.common import (
     CarbonContent,
+    Confirm,
+    Fact,
     GridFactor,
     HeatFactor,
     HeatingValue,
@@ -21,6 +23,7 @@ from tanping.calc.models.common import (
     Paragraph,
     Strict,
     Year,
+    factor_sources_keys,
     quantity,
 )
 from tanping.units import Amount, UnitError, dimensionality
@@ -40,6 +43,9 @@ class FuelRow(Strict):
     lhv: HeatingValue | None = None
     carbon_content: CarbonContent | None = None
     oxidation: OxidationRate | None = None
+    # extensions: where the row's own factors come from; why an outlier is right
+    source: Paragraph = ""
+    confirm: Confirm | None = None
 
     @model_validator(mode="after")
     def consumption_times_lhv_is_energy(self) -> FuelRow:
@@ -61,6 +67,9 @@ class ProcessRow(Strict):
     name: Text
     activity: Annotated[Amount, quantity()]
     factor: Annotated[Amount, quantity()]
+    # extensions: where the row's own factors come from; why an outlier is right
+    source: Paragraph = ""
+    confirm: Confirm | None = None
 
     @model_validator(mode="after")
     def activity_times_factor_is_co2(self) -> ProcessRow:
@@ -82,6 +91,9 @@ class ElectricityRow(Strict):
     name: Text
     consumption: Annotated[Amount, quantity("MWh")]
     factor: GridFactor
+    # extensions: where the row's own factors come from; why an outlier is right
+    source: Paragraph = ""
+    confirm: Confirm | None = None
 
 
 class HeatRow(Strict):
@@ -90,6 +102,15 @@ class HeatRow(Strict):
     name: Text
     consumption: Annotated[Amount, quantity("GJ")]
     factor: HeatFactor
+    # extensions: where the row's own factors come from; why an outlier is right
+    source: Paragraph = ""
+    confirm: Confirm | None = None
+
+
+#: The fields of a B.1 row that hold a factor, and the row kinds a ``factor_sources`` key may
+#: name (``electricity.factor``).
+PROJECT_FACTOR_FIELDS = ("lhv", "carbon_content", "oxidation", "factor")
+PROJECT_ROW_TYPES = ("fuels", "processes", "electricity", "heat")
 
 
 class Phase(Strict):
@@ -138,6 +159,7 @@ class IntensityControl(Strict):
     level: Level
     basis: Text
     value: Annotated[Amount, quantity()]
+    confirm: Confirm | None = None  # an intensity 10× from this value is right after all
 
 
 class Controls(Strict):
@@ -200,6 +222,13 @@ class ProjectReport(Strict):
     client: Line = ""
     assessor: Line = ""
     date: Line = ""
+    factor_sources: dict[Text, Paragraph] = {}
+    facts: dict[Text, Fact] = {}
+
+    @field_validator("factor_sources")
+    @classmethod
+    def factor_sources_name_factors(cls, given: dict[str, str]) -> dict[str, str]:
+        return factor_sources_keys(given, PROJECT_FACTOR_FIELDS, PROJECT_ROW_TYPES)
 
     @field_validator("year")
     @classmethod
