@@ -35,6 +35,8 @@ from tanping.calc.catalogues import closest
 from tanping.calc.errors import FactorError, GwpError, InputError, Location, ReportErrors
 from tanping.calc.factors import FactorLibrary, ProcessBand, load_bands, require_fuel_set
 from tanping.calc.gwp import gwp_factor
+from tanping.calc.keys import period_key as period_key  # re-exported for the templates
+from tanping.calc.keys import period_label
 from tanping.calc.ledger import Derivation, FactorUse, Ledger
 from tanping.calc.loader import Key
 from tanping.calc.models.park import (
@@ -63,6 +65,7 @@ from tanping.calc.models.park import (
     Steel,
     Wastewater,
 )
+from tanping.calc.plausibility import implausible_values
 from tanping.units import GASES, Amount, Quantity, UnitError, dimensionality, gas_of
 
 Locate = Callable[[Sequence[Key]], Location]
@@ -149,10 +152,6 @@ class ParkResult:
 
 
 # ---- 1. cross-references -------------------------------------------------------------------------
-
-
-def period_key(year: int, scenario: str | None) -> str:
-    return str(year) if scenario is None else f"{year}.{scenario}"
 
 
 def periods(report: ParkReport) -> list[str]:
@@ -851,26 +850,32 @@ def aggregate(report: ParkReport, result: ParkResult) -> None:
         ledger.add(key, sum(ledger.value(k) for k in parts), T, label, _sum_derivation("", parts))
 
     for p in result.periods:
+        when = period_label(p, report.scenarios)  # the period as a reader sees it
         # C.1
         for row, name in (("key", "重点行业"), ("other", "其他行业")):
             for domain in DOMAINS:
                 add_sum(
                     f"c1.{p}.{row}.{domain}",
                     (p, "c1", row, domain),
-                    f"{p} {name}{DOMAIN_LABELS[domain]}",
+                    f"{when} {name}{DOMAIN_LABELS[domain]}",
                     f"{name}{DOMAIN_LABELS[domain]}排放",
                 )
             add_total(
-                f"c1.{p}.{row}.subtotal", [f"c1.{p}.{row}.{d}" for d in DOMAINS], f"{p} {name}小计"
+                f"c1.{p}.{row}.subtotal",
+                [f"c1.{p}.{row}.{d}" for d in DOMAINS],
+                f"{when} {name}小计",
             )
         for domain in DOMAINS:
             add_total(
                 f"c1.{p}.park.{domain}",
                 [f"c1.{p}.key.{domain}", f"c1.{p}.other.{domain}"],
-                f"{p} 产业园区{DOMAIN_LABELS[domain]}",
+                f"{when} 产业园区{DOMAIN_LABELS[domain]}",
             )
         add_sum(
-            f"c1.{p}.park.reductions", (p, "reductions"), f"{p} 产业园区减排量（AE削减）", "减排量"
+            f"c1.{p}.park.reductions",
+            (p, "reductions"),
+            f"{when} 产业园区减排量（AE削减）",
+            "减排量",
         )
         c1_parts = tuple(f"c1.{p}.park.{d}" for d in (*DOMAINS, "reductions"))
         energy, process, waste, reductions = (Quantity(ledger.value(k), T) for k in c1_parts)
@@ -879,7 +884,7 @@ def aggregate(report: ParkReport, result: ParkResult) -> None:
             f"c1.{p}.park.total",
             float(total.to(T).magnitude),
             T,
-            f"{p} 产业园区温室气体排放总计",
+            f"{when} 产业园区温室气体排放总计",
             _total_derivation(c1_parts),
         )
         # C.2
@@ -888,41 +893,41 @@ def aggregate(report: ParkReport, result: ParkResult) -> None:
             add_sum(
                 f"c2.{p}.energy.fossil.{sector}",
                 (p, "c2", f"energy.fossil.{sector}"),
-                f"{p} 化石燃料 {label}",
+                f"{when} 化石燃料 {label}",
                 f"{label}化石燃料排放",
             )
         add_total(
             f"c2.{p}.energy.fossil.subtotal",
             [f"c2.{p}.energy.fossil.{x}" for x in SECTORS],
-            f"{p} 化石燃料小计",
+            f"{when} 化石燃料小计",
         )
         for row, label in ENERGY_ROWS.items():
-            add_sum(f"c2.{p}.energy.{row}", (p, "c2", f"energy.{row}"), f"{p} {label}", label)
+            add_sum(f"c2.{p}.energy.{row}", (p, "c2", f"energy.{row}"), f"{when} {label}", label)
         add_total(
             f"c2.{p}.energy.subtotal",
             [f"c2.{p}.energy.{x}" for x in ("fossil.subtotal", *ENERGY_ROWS)],
-            f"{p} 能源活动合计",
+            f"{when} 能源活动合计",
         )
         for group in GROUPS:
             label = GROUP_LABELS[group]
             add_sum(
                 f"c2.{p}.process.{group}",
                 (p, "c2", f"process.{group}"),
-                f"{p} 工业生产过程 {label}",
+                f"{when} 工业生产过程 {label}",
                 f"{label}工业生产过程排放",
             )
         add_total(
             f"c2.{p}.process.subtotal",
             [f"c2.{p}.process.{g}" for g in GROUPS],
-            f"{p} 工业生产过程小计",
+            f"{when} 工业生产过程小计",
         )
         add_sum(
             f"c2.{p}.waste.wastewater",
             (p, "c2", "waste.wastewater"),
-            f"{p} 废水处理",
+            f"{when} 废水处理",
             "废水处理排放",
         )
-        add_sum(f"c2.{p}.reductions", (p, "reductions"), f"{p} 减排量（AE削减）", "减排量")
+        add_sum(f"c2.{p}.reductions", (p, "reductions"), f"{when} 减排量（AE削减）", "减排量")
         c2_parts = (
             f"c2.{p}.energy.subtotal",
             f"c2.{p}.process.subtotal",
@@ -935,7 +940,7 @@ def aggregate(report: ParkReport, result: ParkResult) -> None:
             f"c2.{p}.total",
             float(total.to(T).magnitude),
             T,
-            f"{p} 总排放量",
+            f"{when} 总排放量",
             _total_derivation(c2_parts),
         )
         # enterprises, industries, gases
@@ -943,14 +948,14 @@ def aggregate(report: ParkReport, result: ParkResult) -> None:
             add_sum(
                 f"ent.{p}.{enterprise.name}",
                 (p, "ent", enterprise.name),
-                f"{p} {enterprise.name} 温室气体排放量（扣除自身减排量）",
+                f"{when} {enterprise.name} 温室气体排放量（扣除自身减排量）",
                 f"{enterprise.name}各排放源 − 减排量",
             )
         for industry in report.industries:
             add_sum(
                 f"ind.{p}.{industry.name}",
                 (p, "ind", industry.name),
-                f"{p} {industry.name} 温室气体排放量（扣除自身减排量）",
+                f"{when} {industry.name} 温室气体排放量（扣除自身减排量）",
                 f"{industry.name}各排放源 − 减排量",
             )
         for gas in sorted((g for q, g in gases if q == p), key=_gas_order):
@@ -958,7 +963,7 @@ def aggregate(report: ParkReport, result: ParkResult) -> None:
                 f"gas.{p}.{gas}",
                 gases[(p, gas)],
                 GASES.get(gas, T),
-                f"{p} {gas} 排放量（气体质量）",
+                f"{when} {gas} 排放量（气体质量）",
             )
 
 
@@ -993,6 +998,7 @@ def indicators(report: ParkReport, result: ParkResult, locate: Locate) -> list[I
     for industry in report.industries:
         product_unit: str | None = None
         for period in result.periods:
+            when = period_label(period, report.scenarios)
             row = rows.get((period, industry.name))
             if row is None:
                 continue
@@ -1024,7 +1030,7 @@ def indicators(report: ParkReport, result: ParkResult, locate: Locate) -> list[I
                     f"perf.{period}.{industry.name}.{indicator}",
                     emissions / denominator,
                     unit,  # type: ignore[arg-type]
-                    f"{period} {industry.name} {label}",
+                    f"{when} {industry.name} {label}",
                     Derivation(
                         f"{{ind.{period}.{industry.name}}} ÷ {amount.text}",
                         parts=(f"ind.{period}.{industry.name}",),
@@ -1036,6 +1042,7 @@ def indicators(report: ParkReport, result: ParkResult, locate: Locate) -> list[I
             if base_key not in ledger or ledger.value(base_key) <= 0:
                 continue  # no decline from a zero base: the target check says 无法评价
             for period in result.periods:
+                when = period_label(period, report.scenarios)
                 key = f"perf.{period}.{industry.name}.{indicator}"
                 if period == base or key not in ledger:
                     continue
@@ -1044,7 +1051,7 @@ def indicators(report: ParkReport, result: ParkResult, locate: Locate) -> list[I
                     f"{key}.decline_pct",
                     (base_value - value) / base_value * 100,
                     "%",
-                    f"{period} {industry.name} {INDICATORS[indicator][0]}下降率（较 {base} 年）",
+                    f"{when} {industry.name} {INDICATORS[indicator][0]}下降率（较 {base} 年）",
                     Derivation(
                         f"({{{base_key}}} − {{{key}}}) ÷ {{{base_key}}} × 100 %",
                         parts=(base_key, key),
@@ -1317,7 +1324,8 @@ def excessive_reductions(
         listed = "、".join(_row(locate, s.index) for s in rows[cell])
         errors.append(
             InputError(
-                f"{period} {who}“{name}”的减排量 {_number(amount)} tCO2e（{listed}）大于其同期"
+                f"{period_label(period, report.scenarios)} {who}“{name}”的减排量 "
+                f"{_number(amount)} tCO2e（{listed}）大于其同期"
                 f"排放量 {_number(emitted)} tCO2e（未扣除减排量），扣减后排放为负",
                 f"减排量（CCUS 捕集、副产气回收、绿电、自建光伏等）只能削减已核算的排放，不能超过"
                 f"该{who}同期各排放源之和；请核对减排量的数值与单位（t 与 万t），"
@@ -1385,7 +1393,8 @@ def negative_totals(result: ParkResult, locate: Locate) -> list[InputError]:
         where: tuple[Key, ...] = ("sources", worst.index, worst.kind) if worst else ("sources",)
         errors.append(
             InputError(
-                f"{p} 的排放量为负：{named}" + (f"；使之为负的行：{rows}" if rows else ""),
+                f"{period_label(p, result.report.scenarios)} 的排放量为负：{named}"
+                + (f"；使之为负的行：{rows}" if rows else ""),
                 "排放总量不能为负：调出电量按电网排放因子抵扣、减排量扣减之后，仍须不超过同期"
                 "排放；请核对 export、减排量的数值与单位",
                 locate(where),
@@ -1402,6 +1411,7 @@ def compute(report: ParkReport, library: FactorLibrary, locate: Locate) -> ParkR
     require_fuel_set(library, report.factors, lambda: locate(("factors",)))
     errors = cross_check(report, locate)
     errors += implausible_factors(report, library, locate)
+    errors += implausible_values(report, library, locate)
     if errors:
         raise ReportErrors(errors)
     groups: dict[str, str] = {i.name: i.group for i in report.industries}
@@ -1484,6 +1494,7 @@ class SourceDetail:
     co2e: float
     reduction: bool
     defaults: tuple[FactorUse, ...]
+    notes: tuple[str, ...] = ()  # the row's factor source and confirm: reason, as written
 
 
 def describe_source(result: ParkResult, index: int) -> SourceDetail:
@@ -1514,4 +1525,12 @@ def describe_source(result: ParkResult, index: int) -> SourceDetail:
         source.co2e,
         source.domain == "reductions",
         tuple(source.defaults),
+        tuple(
+            note
+            for note in (
+                f"因子来源：{row.source}" if row.source else "",
+                f"超出常见范围，经确认：{row.confirm}" if row.confirm else "",
+            )
+            if note
+        ),
     )

@@ -46,6 +46,7 @@ from tanping.calc.errors import InputError, Location, ReportErrors
 from tanping.calc.factors import Factor, FactorLibrary
 from tanping.calc.files import inside
 from tanping.calc.gwp import gwp_factor
+from tanping.calc.keys import period_key, period_label
 from tanping.calc.ledger import Derivation, FactorUse, Ledger
 from tanping.calc.models.park import ParkReport, Target
 from tanping.calc.park import (
@@ -58,8 +59,8 @@ from tanping.calc.park import (
     ParkResult,
     T,
     economy,
-    period_key,
 )
+from tanping.calc.plausibility import intensity_slip
 from tanping.units import GASES, Quantity, UnitError, conversion_factor
 
 PCT = "%"
@@ -188,6 +189,11 @@ class ParkAnalysis:
 # ---- helpers -------------------------------------------------------------------------------------
 
 
+def _when(result: ParkResult, period: str) -> str:
+    """A period as a reader sees it: ``2024年``, ``2030年基准情景``."""
+    return period_label(period, result.report.scenarios)
+
+
 def _sum(ledger: Ledger, key: str, parts: Sequence[str], unit: str, label: str) -> None:
     ledger.add(
         key,
@@ -274,7 +280,7 @@ def gas_inventory(result: ParkResult, library: FactorLibrary) -> dict[str, list[
                 co2e_key,
                 float(value.magnitude),
                 T,
-                f"{p} {gas_label(gas)} 排放量（以 CO2 当量计）",
+                f"{_when(result, p)} {gas_label(gas)} 排放量（以 CO2 当量计）",
                 Derivation(
                     f"{{{tonnes_key}}} × GWP",
                     parts=(tonnes_key,),
@@ -300,7 +306,7 @@ def gas_inventory(result: ParkResult, library: FactorLibrary) -> dict[str, list[
                     key,
                     [m.co2e_key for m in found],
                     T,
-                    f"{p} {name} 排放量（以 CO2 当量计）",
+                    f"{_when(result, p)} {name} 排放量（以 CO2 当量计）",
                 )
             elif found:
                 key = found[0].co2e_key
@@ -311,7 +317,7 @@ def gas_inventory(result: ParkResult, library: FactorLibrary) -> dict[str, list[
             f"ghg.{p}.total",
             [c.co2e_key for c in categories if c.co2e_key is not None],
             T,
-            f"{p} 七种温室气体排放量合计（以 CO2 当量计）",
+            f"{_when(result, p)} 七种温室气体排放量合计（以 CO2 当量计）",
         )
         for category in categories:
             if category.co2e_key is not None:
@@ -320,7 +326,7 @@ def gas_inventory(result: ParkResult, library: FactorLibrary) -> dict[str, list[
                     f"share.{p}.gas.{category.name}",
                     category.co2e_key,
                     total_key,
-                    f"{p} {category.name} 排放量占比",
+                    f"{_when(result, p)} {category.name} 排放量占比",
                 )
         out[p] = categories
     return out
@@ -349,7 +355,7 @@ def structure(result: ParkResult) -> None:
             f"gross.{p}",
             [f"c1.{p}.park.{d}" for d in DOMAINS],
             T,
-            f"{p} 产业园区温室气体排放量（未扣除减排量）",
+            f"{_when(result, p)} 产业园区温室气体排放量（未扣除减排量）",
         )
         for d in DOMAINS:
             _ratio_pct(
@@ -357,7 +363,7 @@ def structure(result: ParkResult) -> None:
                 f"share.{p}.{d}",
                 f"c1.{p}.park.{d}",
                 f"gross.{p}",
-                f"{p} {DOMAIN_LABELS[d]}排放占比",
+                f"{_when(result, p)} {DOMAIN_LABELS[d]}排放占比",
             )
         for industry in report.industries:
             name = industry.name
@@ -367,7 +373,7 @@ def structure(result: ParkResult) -> None:
                     f"indd.{p}.{name}.{d}",
                     sums.get((p, name, d), 0.0),
                     T,
-                    f"{p} {name} {what}",
+                    f"{_when(result, p)} {name} {what}",
                     Derivation(f"Σ {name}{what}", note=f"{counts.get((p, name, d), 0)} 项排放源"),
                 )
             _sum(
@@ -375,14 +381,14 @@ def structure(result: ParkResult) -> None:
                 f"indd.{p}.{name}.gross",
                 [f"indd.{p}.{name}.{d}" for d in DOMAINS],
                 T,
-                f"{p} {name} 温室气体排放量（未扣除减排量）",
+                f"{_when(result, p)} {name} 温室气体排放量（未扣除减排量）",
             )
             _ratio_pct(
                 ledger,
                 f"share.{p}.ind.{name}",
                 f"indd.{p}.{name}.gross",
                 f"gross.{p}",
-                f"{p} {name} 排放占比（未扣除减排量）",
+                f"{_when(result, p)} {name} 排放占比（未扣除减排量）",
             )
         for group in GROUPS:
             members = [i.name for i in report.industries if groups[i.name] == group]
@@ -391,7 +397,7 @@ def structure(result: ParkResult) -> None:
                 f"grp.{p}.{group}",
                 [f"indd.{p}.{m}.gross" for m in members],
                 T,
-                f"{p} {GROUP_LABELS[group]}温室气体排放量（未扣除减排量）",
+                f"{_when(result, p)} {GROUP_LABELS[group]}温室气体排放量（未扣除减排量）",
             )
         for enterprise in report.enterprises:
             _ratio_pct(
@@ -399,7 +405,7 @@ def structure(result: ParkResult) -> None:
                 f"share.{p}.ent.{enterprise.name}",
                 f"ent.{p}.{enterprise.name}",
                 f"c1.{p}.park.total",
-                f"{p} {enterprise.name} 排放量占园区总排放量比例",
+                f"{_when(result, p)} {enterprise.name} 排放量占园区总排放量比例",
             )
 
 
@@ -442,7 +448,7 @@ def trend(result: ParkResult) -> None:
                 f"change.{p}.total_pct",
                 f"c1.{p}.park.total",
                 f"c1.{base}.park.total",
-                f"{p} 排放总量较基准年（{base}）变化率",
+                f"{_when(result, p)} 排放总量较基准年（{base}）变化率",
             )
 
 
@@ -494,7 +500,7 @@ def activity(result: ParkResult) -> list[str]:
                 f"activity.{p}.{kind}",
                 sums.get((p, kind), 0.0),
                 unit,
-                f"{p} 产业园区{label}",
+                f"{_when(result, p)} 产业园区{label}",
                 Derivation(f"Σ {label}", note=f"{counts.get((p, kind), 0)} 项排放源"),
             )
     return kinds
@@ -522,14 +528,14 @@ def economy_totals(result: ParkResult) -> None:
                     key,
                     amount.to(unit),
                     unit,
-                    f"{p} {industry.name} {label}",
+                    f"{_when(result, p)} {industry.name} {label}",
                     Derivation(amount.text, note="报告给出（economy）"),
                 )
                 parts.append(key)
             if not parts:
                 continue
             total = f"econ.{p}.{attribute}"
-            _sum(ledger, total, parts, unit, f"{p} 产业园区{label}（各行业合计）")
+            _sum(ledger, total, parts, unit, f"{_when(result, p)} 产业园区{label}（各行业合计）")
             for part in parts:
                 industry_name = part.rsplit(".", 1)[1]
                 _ratio_pct(
@@ -537,7 +543,7 @@ def economy_totals(result: ParkResult) -> None:
                     f"share.{p}.econ.{attribute}.{industry_name}",
                     part,
                     total,
-                    f"{p} {industry_name} {label}占比",
+                    f"{_when(result, p)} {industry_name} {label}占比",
                 )
 
 
@@ -571,7 +577,7 @@ def park_performance(result: ParkResult) -> None:
                 f"parkperf.{p}.{indicator}",
                 ledger.value(f"c1.{p}.park.total") / denominator,
                 unit,
-                f"{p} 产业园区{label}",
+                f"{_when(result, p)} 产业园区{label}",
                 Derivation(
                     f"{{c1.{p}.park.total}} ÷ ({' + '.join(a.text for a in given.values())})",
                     parts=(f"c1.{p}.park.total",),
@@ -590,7 +596,7 @@ def park_performance(result: ParkResult) -> None:
                 f"{key}.decline_pct",
                 (ledger.value(base_key) - ledger.value(key)) / ledger.value(base_key) * 100,
                 PCT,
-                f"{p} 产业园区{INDICATORS[indicator][0]}下降率（较 {base} 年）",
+                f"{_when(result, p)} 产业园区{INDICATORS[indicator][0]}下降率（较 {base} 年）",
                 Derivation(
                     f"({{{base_key}}} − {{{key}}}) ÷ {{{base_key}}} × 100 %", parts=(base_key, key)
                 ),
@@ -794,6 +800,17 @@ def target_checks(result: ParkResult) -> list[TargetCheck]:
                     )
                 )
                 break
+            if intensity_key in ledger and target.confirm is None:
+                slip = intensity_slip(
+                    ledger.value(intensity_key),
+                    required,
+                    unit,
+                    target.value.text,
+                    ledger[intensity_key].label,
+                )
+                if slip is not None:
+                    errors.append(InputError(*slip, locate((*where, "value"))))
+                    break
             met = ledger.value(intensity_key) <= required if intensity_key in ledger else None
             checks.append(
                 TargetCheck(
