@@ -30,6 +30,7 @@ from tanping.calc.models.project import (
     ProcessRow,
     ProjectReport,
 )
+from tanping.calc.plausibility import implausible_values, intensity_slip
 from tanping.units import Amount, Quantity, UnitError, annual, conversion_factor, dimensionality
 
 Locate = Callable[[Sequence[Key]], Location]
@@ -327,16 +328,32 @@ def summarise(
     """B.1 figures, B.2, B.3 and the level analysis into the ledger."""
     errors: list[InputError] = []
     phase_totals: dict[str, float] = {}
+    written = {
+        f"b1.{key}.{row.name}": row
+        for key, phase in report.phases().items()
+        for row in phase.rows()
+    }
     for phase_key, phase_rows in rows.items():
         for row in phase_rows:
             factors = tuple(p.origin for p in row.parameters if p.origin is not None)
+            model = written.get(row.key)
+            notes = (
+                f"因子来源：{model.source}" if model is not None and model.source else "",
+                f"超出常见范围，经确认：{model.confirm}"
+                if model is not None and model.confirm
+                else "",
+            )
             ledger.add(
                 row.key,
                 row.emission,
                 "tCO2/a",
                 f"{PHASES[phase_key]} {row.name} 碳排放量",
                 Derivation(
-                    row.formula, row.substituted, factors, (str(row.source),) if row.source else ()
+                    row.formula,
+                    row.substituted,
+                    factors,
+                    (str(row.source),) if row.source else (),
+                    note="；".join(note for note in notes if note),
                 ),
             )
         phase_totals[phase_key] = sum(row.emission for row in phase_rows)
@@ -524,6 +541,10 @@ def _intensity_checks(
             if key not in ledger:
                 continue
             intensity = ledger.value(key)
+            slip = intensity_slip(intensity, target, unit, control.value.text, ledger[key].label)
+            if slip is not None and control.confirm is None:
+                errors.append(InputError(*slip, locate((*where, "value"))))
+                break
             checks.append(
                 IntensityCheck(
                     control.name,
@@ -547,6 +568,7 @@ def compute(report: ProjectReport, library: FactorLibrary, locate: Locate) -> Pr
     errors += industry_errors
     rows, row_errors = account(report, library, locate)
     errors += row_errors
+    errors += implausible_values(report, library, locate)
     if errors:
         raise ReportErrors(errors)
     errors += retired_within_existing(report, rows, locate)

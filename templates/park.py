@@ -125,6 +125,7 @@ class ParkRenderer(ReportRenderer):
             defaults = "".join(
                 f"；{f.parameter} {f.value} 为缺省值（{f.citation}）" for f in detail.defaults
             )
+            defaults += "".join(f"；{note}" for note in detail.notes)  # source, confirm: reason
             sign = "减排量" if detail.reduction else "排放量"
             lines.append(
                 f"{detail.where} {detail.owner} {detail.kind}：{steps}{defaults} → "

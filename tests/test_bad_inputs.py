@@ -111,6 +111,13 @@ REQUIRED_CASES = {
     "title_too_long",
     # the filing gate (issue 10): refused at any time
     "bare_percentage",
+    "lhv_ten_times_low",
+    "carbon_content_ten_times_high",
+    "oxidation_too_low",
+    "co2_factor_ten_times_low",
+    "grid_factor_in_kg",
+    "heat_factor_ten_times_low",
+    "intensity_unit_slip",
 }
 
 

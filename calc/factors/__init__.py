@@ -322,3 +322,62 @@ def load_bands() -> tuple[ProcessBand, ...]:
 
     data = yaml.safe_load(BANDS_FILE.read_text(encoding="utf-8"))
     return tuple(_band(name, spec) for name, spec in data["bands"].items())
+
+
+@dataclass(frozen=True, slots=True)
+class ValueBand:
+    """How far a fuel parameter (``fuel_bands``) or an energy factor (``fixed_bands``) written in
+    a report may lie: ``low``/``high`` multiply the library's value for the fuel (``sets`` searched
+    in order), or, with ``unit``, bound the value in that unit."""
+
+    name: str
+    label: str
+    low: float
+    high: float
+    sets: tuple[str, ...] = ()
+    unit: str = ""
+    why: str = ""
+
+    def reference(
+        self, library: FactorLibrary, set_name: str, item: str, unit: str
+    ) -> Factor | None:
+        """The library's value of this parameter for ``item`` whose unit has the dimension of
+        ``unit``: the report's set first, then :attr:`sets`."""
+        for set_id in dict.fromkeys((library.resolve(set_name), *self.sets)):
+            factor = library.find(set_id, item, self.name)
+            if factor is None or factor.value.magnitude <= 0:
+                continue
+            if units.dimensionality(factor.value.unit) == units.dimensionality(unit):
+                return factor
+        return None
+
+
+@cache
+def load_value_bands() -> tuple[dict[str, ValueBand], dict[str, ValueBand]]:
+    """``(fuel_bands, fixed_bands)`` of ``bands.yml``, by parameter / factor kind."""
+    import yaml
+
+    data = yaml.safe_load(BANDS_FILE.read_text(encoding="utf-8"))
+    fuel = {
+        name: ValueBand(
+            name,
+            str(spec["label"]),
+            float(spec["low"]),
+            float(spec["high"]),
+            tuple(spec["sets"]),
+            why=str(spec.get("why", "")),
+        )
+        for name, spec in data["fuel_bands"].items()
+    }
+    fixed = {
+        name: ValueBand(
+            name,
+            str(spec["label"]),
+            float(spec["low"]),
+            float(spec["high"]),
+            unit=str(spec["unit"]),
+            why=str(spec.get("why", "")),
+        )
+        for name, spec in data["fixed_bands"].items()
+    }
+    return fuel, fixed
