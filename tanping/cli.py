@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from tanping.calc.errors import TanpingError
 
@@ -115,6 +116,67 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_docx(args: argparse.Namespace) -> int:
+    from tanping.templates.docx import export_docx
+
+    folder = args.dir.parent if args.dir.is_file() else args.dir
+    out = export_docx(folder, Path(args.output) if args.output else folder)
+    print(f"{out}：Word 文件（样式取自 templates/print/reference.docx）")
+    return 0
+
+
+def _cmd_xlsx(args: argparse.Namespace) -> int:
+    from tanping.templates.xlsx import export_xlsx
+
+    folder = args.dir.parent if args.dir.is_file() else args.dir
+    out = export_xlsx(folder, Path(args.output) if args.output else folder)
+    print(f"{out}：Excel 文件（每表一个工作表，另附台账）")
+    return 0
+
+
+def _cmd_survey(args: argparse.Namespace) -> int:
+    from tanping.calc.loader import read_report
+    from tanping.calc.survey import fill_survey, save_workbook, survey_workbook
+
+    report = Path(args.report) if args.report else None
+    workbook = survey_workbook(args.kind, report)
+    if report is not None and args.filled:
+        fill_survey(workbook, args.kind, read_report(report)[0])
+    out = save_workbook(workbook, Path(args.file))
+    print(f"{out}：{'建设项目' if args.kind == 'project' else '产业园区规划'}调查表")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from tanping.calc.survey import import_workbook
+
+    out, count = import_workbook(Path(args.file), Path(args.dir))
+    print(f"{out}：已导入 {count} 行（报告已按手写 YAML 的同样规则校验）")
+    return 0
+
+
+def _office_parsers(sub: Any) -> None:
+    """docx, xlsx, survey and import (issue 12)."""
+    docx = sub.add_parser("docx", help="生成一份报告的 Word 文件")
+    docx.add_argument("dir", type=Path)
+    docx.add_argument("-o", "--output", default=None, help="输出文件（默认在报告目录内）")
+    docx.set_defaults(run=_cmd_docx)
+    xlsx = sub.add_parser("xlsx", help="把一份报告的表格与台账导出为 Excel 文件")
+    xlsx.add_argument("dir", type=Path)
+    xlsx.add_argument("-o", "--output", default=None, help="输出文件（默认在报告目录内）")
+    xlsx.set_defaults(run=_cmd_xlsx)
+    survey = sub.add_parser("survey", help="生成发给企业的调查表（Excel）")
+    survey.add_argument("--kind", choices=["project", "park"], required=True)
+    survey.add_argument("--report", default=None, help="取该报告的情景、年份、企业与因子集")
+    survey.add_argument("--filled", action="store_true", help="同时填入该报告现有的数据")
+    survey.add_argument("file", type=Path)
+    survey.set_defaults(run=_cmd_survey)
+    imp = sub.add_parser("import", help="把填好的调查表导入报告目录（data/survey.yml）")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("dir", type=Path)
+    imp.set_defaults(run=_cmd_import)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tanping", description="碳评：环评碳排放评价章节的文档即代码工具"
@@ -164,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--content", default="content", help="报告目录的上级目录（默认 content）")
     diff.add_argument("-C", dest="repo", default=".", help="在该目录所在的 git 仓库中运行")
     diff.set_defaults(run=_cmd_diff)
+    _office_parsers(sub)
     return parser
 
 
