@@ -25,18 +25,11 @@ import pytest
 import yaml
 
 from tanping.templates.publish import report_folders
+from tests.browser import launch, require_chromium
 from tests.conftest import REPO, run_subprocess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 TERM = "以新带老"
 PROJECT_REPORTS = [
     p.name
@@ -45,11 +38,7 @@ PROJECT_REPORTS = [
     == "project"
 ]
 
-sync_api = pytest.importorskip("playwright.sync_api")
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} not installed (scripts/system-deps.sh)", pytrace=False)
-    pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
+require_chromium()  # before the fixtures build a site: skip, or fail in CI
 
 
 @pytest.fixture(scope="module")
@@ -92,12 +81,8 @@ def server(site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launch() as chromium:
+        yield chromium
 
 
 class Offline:

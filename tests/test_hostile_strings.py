@@ -478,7 +478,7 @@ def test_the_built_site_in_chromium_runs_no_data(hostile_site: tuple[Path, Path]
     import urllib.request
 
     sync_api = pytest.importorskip("playwright.sync_api")
-    from tests.test_browser import ARGS, CHROMIUM
+    from tests.browser import ARGS, CHROMIUM
 
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not installed")

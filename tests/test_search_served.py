@@ -39,29 +39,18 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 import yaml
 
+from tests.browser import launch, require_chromium
 from tests.conftest import REPO, tanping_executable
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 REPORTS = ["spec-project", "bj-heating"]
 TERMS = ["净新增", "以新带老", "减污降碳"]  # domain terms, each one term of the index
 QUERY = "净新增以新带老"  # two terms typed together: split into both, no more
 NOTHING = "zqxjkv"  # a query that finds nothing: clears the results between two queries
 LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
 
-sync_api = pytest.importorskip("playwright.sync_api")
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} not installed (scripts/system-deps.sh)", pytrace=False)
-    pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
+sync_api = require_chromium()
 
 
 def _workspace(root: Path) -> Path:
@@ -120,12 +109,8 @@ def server(site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launch() as chromium:
+        yield chromium
 
 
 @dataclass
