@@ -704,7 +704,7 @@ def _read_cell(
         if isinstance(value, int | float):
             if not unit or unit == NONE:
                 if column.type == "fraction":
-                    return _number_text(value), None
+                    return value, None
                 return error(
                     f"数值 {value} 没有单位：第 2 行的单位格为空",
                     f"在第 2 行填写该栏的单位（如 {column.unit}），或在单元格中连同单位填写",

@@ -100,7 +100,7 @@ def _text(content: Any) -> str:
     for ref in element.iter("a"):
         if "deriv-ref" in (ref.get("class") or ""):
             ref.drop_tree()
-    return element.text_content()
+    return str(element.text_content())
 
 
 def _sheet_title(number: str, taken: set[str]) -> str:
