@@ -32,6 +32,7 @@ import pint
 from tanping.calc import equations as eq
 from tanping.calc import park_vocabulary as vocabulary
 from tanping.calc.catalogues import closest
+from tanping.calc.coverage import empty_periods
 from tanping.calc.errors import FactorError, GwpError, InputError, Location, ReportErrors
 from tanping.calc.factors import FactorLibrary, ProcessBand, load_bands, require_fuel_set
 from tanping.calc.gwp import gwp_factor
@@ -1410,6 +1411,7 @@ def compute(report: ParkReport, library: FactorLibrary, locate: Locate) -> ParkR
     """Run every stage; :class:`ReportErrors` listing every problem found otherwise."""
     require_fuel_set(library, report.factors, lambda: locate(("factors",)))
     errors = cross_check(report, locate)
+    errors += empty_periods(report, locate)
     errors += implausible_factors(report, library, locate)
     errors += implausible_values(report, library, locate)
     if errors:

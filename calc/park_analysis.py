@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tanping.calc.catalogues import closest, measure_catalogue
+from tanping.calc.coverage import comparable
 from tanping.calc.errors import InputError, Location, ReportErrors
 from tanping.calc.factors import Factor, FactorLibrary
 from tanping.calc.files import inside
@@ -442,7 +443,7 @@ def trend(result: ParkResult) -> None:
         )
     base = base_period(report)
     for p in result.periods:
-        if p != base:
+        if p != base and comparable(report, p, base):
             _change_pct(
                 ledger,
                 f"change.{p}.total_pct",
@@ -590,8 +591,8 @@ def park_performance(result: ParkResult) -> None:
             continue  # no decline from a zero base: the target check says 无法评价
         for p in result.periods:
             key = f"parkperf.{p}.{indicator}"
-            if p == base or key not in ledger:
-                continue
+            if p == base or key not in ledger or not comparable(report, p, base):
+                continue  # not against a base year of other coverage: gap_text says why
             ledger.add(
                 f"{key}.decline_pct",
                 (ledger.value(base_key) - ledger.value(key)) / ledger.value(base_key) * 100,
@@ -617,6 +618,8 @@ def reduction_potential(result: ParkResult) -> None:
         for scenario in controls(report):
             p = period_key(year, scenario)
             name = report.scenarios[scenario]
+            if not comparable(report, p, baseline):
+                continue  # the scenarios cover different industries: gap_text says why
             for industry in report.industries:
                 a, b = f"ind.{baseline}.{industry.name}", f"ind.{p}.{industry.name}"
                 ledger.add(

@@ -12,7 +12,10 @@ The rules:
   the section's clause asks for (``calc/data/structure_*.yml``);
 - :func:`typed_quantities`: no quantity typed by hand in chapter prose (a number followed by a
   unit of the registry): numbers come from the ledger, through ``fig()`` and the tables;
-- :func:`coverage`: a park's planning scenarios have rows for every planning year.
+- :func:`coverage`: an industry or enterprise of a park's base year is in every planning period,
+  or the report states why (``exit:``); empty scenarios are refused by ``check`` itself;
+- :func:`factor_sources`: every factor a report writes cites its source (the row's ``source:`` or
+  ``factor_sources``); defaults are cited by the library.
 """
 
 from __future__ import annotations
@@ -28,10 +31,11 @@ from typing import Any
 import yaml
 
 from tanping.calc.catalogues import DATA
+from tanping.calc.coverage import missing_owners
 from tanping.calc.errors import InputError, Location, ReportErrors
 from tanping.calc.loader import Key, read_report
-from tanping.calc.models.park import ParkReport
-from tanping.calc.models.project import ProjectReport
+from tanping.calc.models.park import PARK_FACTOR_FIELDS, ParkReport
+from tanping.calc.models.project import PROJECT_FACTOR_FIELDS, PROJECT_ROW_TYPES, ProjectReport
 from tanping.templates.render import ReportRenderer, chapter_files
 
 #: An author's placeholder: 【待填写】, 【待补充】, 【待核实】 …
@@ -317,27 +321,84 @@ def typed_quantities(page: ReportRenderer) -> list[InputError]:
 
 # ---- rule: coverage ----------------------------------------------------------------------------
 def coverage(page: ReportRenderer) -> list[InputError]:
-    """Every planning scenario of a park has rows for every planning year."""
+    """Every industry and enterprise of a park's base year is in every planning period, or the
+    report states why not (``exit:``); an empty scenario is refused by ``check`` already."""
     report = page.report
     if not isinstance(report, ParkReport):
         return []
-    have = {(s.period, s.scenario) for s in report.sources}
+    _, sources = read_report(page.folder)
+    return missing_owners(report, sources.locate)
+
+
+# ---- rule: factor sources ----------------------------------------------------------------------
+def _factor_fields(value: Any, fields: tuple[str, ...]) -> Iterator[str]:
+    """The factor fields a row writes; maps of rows are walked (``gases: {NF3: {use, ef}}``
+    yields ``ef``), a map of factors by technology is one field (``ef: {双加压法: …}``)."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _factor_fields(item, fields)
+        return
+    for name in sorted(getattr(value, "model_fields_set", ())):
+        item = getattr(value, name)
+        if name in fields:
+            yield name
+        elif isinstance(item, dict) or hasattr(item, "model_fields_set"):
+            yield from _factor_fields(item, fields)
+
+
+def _rows_with_factors(
+    report: ProjectReport | ParkReport,
+) -> Iterator[tuple[tuple[Key, ...], tuple[str, ...], Any, list[str]]]:
+    """(row path, the type names a ``factor_sources`` key may use, the row, its factor fields)."""
+    if isinstance(report, ProjectReport):
+        for phase_key, phase in report.phases().items():
+            for group in PROJECT_ROW_TYPES:
+                for index, row in enumerate(getattr(phase, group)):
+                    fields = list(dict.fromkeys(_factor_fields(row, PROJECT_FACTOR_FIELDS)))
+                    yield (phase_key, group, index), (group,), row, fields
+        return
+    for index, source in enumerate(report.sources):
+        body = getattr(source, source.kind)
+        types = (source.kind, getattr(body, "type", source.kind))
+        fields = list(dict.fromkeys(_factor_fields(body, PARK_FACTOR_FIELDS)))
+        yield ("sources", index), types, source, fields
+
+
+def factor_sources(page: ReportRenderer) -> list[InputError]:
+    """Every factor a report writes has a source: the row's ``source:`` or a ``factor_sources``
+    entry for its field; a factor left out is the library's, cited by the factor set."""
+    report = page.report
+    _, sources = read_report(page.folder)
+    cited = report.factor_sources
     problems = []
-    for year in report.planning:
-        for scenario, name in report.scenarios.items():
-            if (year, scenario) not in have:
-                problems.append(
-                    InputError(
-                        f"{year} 年 {name} 没有任何排放源数据",
-                        f"在 sources 中为 period: {year}、scenario: {scenario} 给出各企业、行业的"
-                        "排放源；该情景下的总量、下降率不能由空数据计算",
-                        Location(_display(page.folder / "report.yml", page.folder)),
-                    )
-                )
+    for path, types, row, fields in _rows_with_factors(report):
+        if row.source:
+            continue
+        missing = [
+            f for f in fields if f not in cited and not any(f"{t}.{f}" in cited for t in types)
+        ]
+        if not missing:
+            continue
+        listed = "、".join(missing)
+        problems.append(
+            InputError(
+                f"本行自行给出的因子 {listed} 没有注明来源",
+                f"在本行写 source: <文件、表号或条款、年份>，或在 report.yml 的 factor_sources 中"
+                f"按字段注明（如 factor_sources: {{{types[-1]}.{missing[0]}: <来源>}}）；"
+                "也可删去该因子，改用因子集的缺省值（计算过程会引用因子库的出处）",
+                sources.locate(path),
+            )
+        )
     return problems
 
 
-RULES: tuple[Rule, ...] = (placeholders, structure, typed_quantities, coverage)
+RULES: tuple[Rule, ...] = (
+    placeholders,
+    structure,
+    typed_quantities,
+    coverage,
+    factor_sources,
+)
 _FOUND: weakref.WeakKeyDictionary[ReportRenderer, list[InputError]] = weakref.WeakKeyDictionary()
 
 

@@ -17,10 +17,11 @@ from typing import Any
 
 from tanping.calc import park_vocabulary as vocabulary
 from tanping.calc.catalogues import indicator_system
+from tanping.calc.coverage import gap_text
 from tanping.calc.factors import FactorLibrary
 from tanping.calc.gwp import gwp_factor
 from tanping.calc.ledger import Derivation
-from tanping.calc.models.park import ParkReport, Target
+from tanping.calc.models.park import Enterprise, Industry, ParkReport, Target
 from tanping.calc.park import (
     DOMAIN_LABELS,
     DOMAINS,
@@ -1571,8 +1572,60 @@ class ParkRenderer(ReportRenderer):
 
     def _change_words(self, key: str) -> Markup:
         if key not in self.ledger:
+            why = gap_text(self.report, key.split(".", 1)[1].removesuffix(".total_pct"))
+            if why:
+                return Markup("的变化率不予计算（{}）").format(why)
             return Markup("变化率无法计算")
         return self.rate(key)
+
+    @macro
+    def gas_count(self, periods: Sequence[str] | None = None) -> str:
+        """How many of the seven gases of clause 3.1 are emitted (``六``), as prose counts them."""
+        shown = self.gases_present(periods)
+        return chinese_count(len(shown.split("、")) if shown else 0)
+
+    @macro
+    def count_of(self, items: Sequence[object]) -> str:
+        """A count of a list (``key_enterprises()``, ``industries()``) in prose: ``九``."""
+        return chinese_count(len(items))
+
+    @macro
+    def coverage_note(self) -> Markup:
+        """8.3: whether the planning periods cover the base year's industries and enterprises:
+        the exits the report states (closure, relocation) and the periods not compared."""
+        report = self.report
+        base = report.history[-1]
+        parts = []
+        owners: list[Industry | Enterprise] = [*report.industries, *report.enterprises]
+        for owner in owners:
+            if owner.exit is None:
+                continue
+            scenarios = "、".join(report.scenarios.get(s, s) for s in owner.exit.scenarios)
+            parts.append(
+                Markup("{name}自 {year} 年起{reason}，{when}规划年不再计入").format(
+                    name=owner.name,
+                    year=owner.exit.year,
+                    reason=owner.exit.reason,
+                    when=f"{scenarios}下" if scenarios else "",
+                )
+            )
+        gaps = [
+            (p, gap_text(report, p))
+            for p in self.result.periods
+            if p not in [str(y) for y in report.history]
+        ]
+        for p, why in gaps:
+            if why:
+                parts.append(
+                    Markup("{when}{why}，不计算其较基准年的变化率与下降率").format(
+                        when=self.period_label(p), why=why
+                    )
+                )
+        if not any(why for _, why in gaps):
+            parts.append(
+                Markup("规划年各情景均涵盖 {base} 年有排放的全部行业和企业").format(base=base)
+            )
+        return Markup("；").join(parts) + Markup("。")
 
     @macro
     def summary_targets(self) -> Markup:
@@ -1600,3 +1653,17 @@ class ParkRenderer(ReportRenderer):
             met = sum(1 for c in history if c.met)
             parts.append(Markup("现状年 {} 项指标目标中 {} 项达标").format(len(history), met))
         return Markup("；").join(parts) + Markup("。")
+
+
+_DIGITS = "零一二三四五六七八九十"
+
+
+def chinese_count(number: int) -> str:
+    """A small count in Chinese numerals (一 … 九十九), as report prose writes it; larger counts
+    in digits."""
+    if 0 <= number <= 10:
+        return _DIGITS[number]
+    if number < 100:
+        tens, ones = divmod(number, 10)
+        return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+    return str(number)

@@ -111,6 +111,7 @@ REQUIRED_CASES = {
     "title_too_long",
     # the filing gate (issue 10): refused at any time
     "bare_percentage",
+    "empty_scenario",
     "lhv_ten_times_low",
     "carbon_content_ten_times_high",
     "oxidation_too_low",

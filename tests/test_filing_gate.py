@@ -158,9 +158,12 @@ def test_empty_planning_scenario(cli: Run, tmp_path: Path) -> None:
         if not scenarios.group(0).endswith("\n\n")
         else scenarios.group(0),
     )
-    result = cli(["check", "--filing", str(folder)])
+    result = cli(["check", str(folder)])  # refused at any time, not only for filing
     assert result.code == 2, result.stderr
-    assert "强化情景 没有任何排放源数据" in result.stderr
+    assert (
+        "cq-park/report.yml:17 scenarios.extra：2030、2035 年强化情景（extra）没有任何排放源数据"
+        in (result.stderr)
+    )
 
 
 # ---- tanping check renders the chapters --------------------------------------------------------
