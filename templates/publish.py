@@ -182,10 +182,13 @@ def render_page(report: ReportRenderer, path: Path, source: str | None = None) -
     draft = is_draft(report)
     pdf = pdf_name(report.folder, draft=draft)
     pdf_url = f"../{pdf}" if report.directory_urls else pdf
+    from tanping.templates import office  # the Word and Excel copies beside the PDF
+
+    copies = office.links(report.folder, draft=draft, directory_urls=report.directory_urls)
     link = Markup(
-        '\n\n<p class="pdf-link"><a href="{}">下载本报告 PDF（{}）</a>'
+        '\n\n<p class="pdf-link"><a href="{}">下载本报告 PDF（{}）</a>{}'
         '　·　<a href="{}">计算过程</a></p>\n'
-    ).format(pdf_url, DRAFT_MARK if draft else "报批版", report.page_url(APPENDIX_PAGE))
+    ).format(pdf_url, DRAFT_MARK if draft else "报批版", copies, report.page_url(APPENDIX_PAGE))
     return _after_title(text, str(link))
 
 

@@ -33,7 +33,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation, Section
 
 from tanping.calc.errors import TanpingError
-from tanping.templates import publish
+from tanping.templates import office, publish
 from tanping.templates.render import ReportRenderer
 from tanping.templates.search import fix_query_segmenter
 
@@ -131,4 +131,5 @@ def on_post_build(config: Any) -> None:
 
 
 def _export(folder: Path, site: Path) -> Path:
+    office.write_copies(folder, site / folder.name)  # Word and Excel beside the PDF
     return publish.export_pdf(folder, site / folder.name)
