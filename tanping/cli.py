@@ -117,7 +117,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _cmd_docx(args: argparse.Namespace) -> int:
-    from tanping.templates.docx import export_docx
+    from tanping.templates.word import export_docx
 
     folder = args.dir.parent if args.dir.is_file() else args.dir
     out = export_docx(folder, Path(args.output) if args.output else folder)
@@ -126,7 +126,7 @@ def _cmd_docx(args: argparse.Namespace) -> int:
 
 
 def _cmd_xlsx(args: argparse.Namespace) -> int:
-    from tanping.templates.xlsx import export_xlsx
+    from tanping.templates.excel import export_xlsx
 
     folder = args.dir.parent if args.dir.is_file() else args.dir
     out = export_xlsx(folder, Path(args.output) if args.output else folder)

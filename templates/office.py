@@ -7,20 +7,23 @@ import io
 from pathlib import Path
 
 from tanping.calc.errors import Location
-from tanping.templates.docx import DocxError, build_document, docx_name
 from tanping.templates.escape import Markup
-from tanping.templates.xlsx import build_workbook, xlsx_name
+from tanping.templates.excel import build_workbook, xlsx_name
+from tanping.templates.render import ReportRenderer
+from tanping.templates.word import DocxError, build_document, docx_name
 
 __all__ = ["links", "write_copies"]
 
 
-def write_copies(folder: Path, out: Path) -> list[Path]:
+def write_copies(folder: Path, out: Path, page: ReportRenderer | None = None) -> list[Path]:
     """Write ``<slug>.docx`` and ``<slug>.xlsx`` (``-草稿`` for a draft) of the report in
-    ``folder`` into the folder ``out``; one computed, numbered report serves both."""
+    ``folder`` into the folder ``out``; one computed, numbered report (``page``, in print mode,
+    if the caller has one) serves both."""
     from tanping.templates.filing import filing_problems
     from tanping.templates.publish import renderer
 
-    page = renderer(folder, mode="print")
+    if page is None or page.mode != "print":
+        page = renderer(folder, mode="print")
     draft = bool(filing_problems(page))
     files = []
     for name, save in (

@@ -214,7 +214,7 @@ class ReportRenderer:
         self.directory_urls = True  # the site's URL style (MkDocs use_directory_urls)
         self.numbering = Numbering()
         #: The table and chart objects of the last render, by id: the Word and Excel copies
-        #: (templates/docx.py, xlsx.py) lay out these same objects, never a second layout.
+        #: (templates/word.py, excel.py) lay out these same objects, never a second layout.
         self.built_tables: dict[str, Table] = {}
         self.built_charts: dict[str, tuple[str, str]] = {}  # id -> (caption, svg)
         self._collecting = False

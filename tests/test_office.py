@@ -24,9 +24,9 @@ from openpyxl import load_workbook
 from tanping.calc import survey
 from tanping.calc.errors import ReportErrors
 from tanping.calc.pipeline import compute
-from tanping.templates.docx import build_document, spans
+from tanping.templates.excel import LEDGER_SHEET, build_workbook, cell_number
 from tanping.templates.publish import renderer
-from tanping.templates.xlsx import LEDGER_SHEET, build_workbook, cell_number
+from tanping.templates.word import build_document, spans
 from tanping.units.format import fixed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,7 +171,7 @@ def park_xlsx(park_page: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_xlsx_figures_equal_the_ledger_at_the_shown_rounding(
     park_page: Any, park_xlsx: Path
 ) -> None:
-    from tanping.templates.docx import grid
+    from tanping.templates.word import grid
 
     book = load_workbook(park_xlsx)
     checked = 0

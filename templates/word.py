@@ -119,7 +119,7 @@ def _font_table_alternatives(document: DocumentObject) -> None:
 
 def make_reference(path: Path = REFERENCE) -> Path:
     """Write the reference document whose styles every Word copy uses (kept in the repository;
-    ``python -m tanping.templates.docx`` writes it again after a change here)."""
+    ``python -m tanping.templates.word`` writes it again after a change here)."""
     document = Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT

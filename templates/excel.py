@@ -24,8 +24,8 @@ from openpyxl.utils import get_column_letter
 
 from tanping.calc.errors import Location, TanpingError
 from tanping.calc.ledger import Derivation
-from tanping.templates.docx import grid
 from tanping.templates.render import ReportRenderer, Table, chapter_files
+from tanping.templates.word import grid
 from tanping.units.format import label
 
 __all__ = ["XlsxError", "build_workbook", "cell_number", "export_xlsx", "xlsx_name"]
