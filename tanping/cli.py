@@ -27,12 +27,13 @@ EXIT_BROKEN_PIPE = 128 + 13  # 128 + SIGPIPE, as a shell reports a writer cut of
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from tanping.templates.filing import FilingErrors, check_report
+    from tanping.templates.kinds import kind_of
     from tanping.templates.render import chapter_files
 
     page, problems = check_report(args.dir, filing=args.filing)
     if problems:
         raise FilingErrors(problems)
-    kind = "建设项目" if page.kind == "project" else "产业园区规划"
+    kind = kind_of(page.report).name
     chapters = len(chapter_files(page.folder))
     verdict = "，符合报批要求" if args.filing else ""
     print(f"{args.dir}: 输入有效（{kind}，{len(page.ledger)} 项计算结果，{chapters} 章）{verdict}")
@@ -59,38 +60,79 @@ def _cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_arguments(config: Path, names: Sequence[str]) -> list[Path] | None:
+    """The report folders named on the command line (a slug under the docs folder, or a path),
+    or ``None`` for every report; an unknown name is refused with the list of reports."""
+    from tanping.calc.errors import InputError, Location
+    from tanping.templates.publish import report_folders
+
+    if not names:
+        return None
+    content = config.parent / "content"
+    known = {folder.name: folder for folder in report_folders(content)}
+    chosen = []
+    for name in names:
+        path = Path(name)
+        if path.name == "report.yml":
+            path = path.parent
+        if (path / "report.yml").is_file() and path.resolve().parent == content.resolve():
+            chosen.append(path.resolve())
+        elif name in known:
+            chosen.append(known[name].resolve())
+        else:
+            raise InputError(
+                f"没有名为 “{name}” 的报告",
+                f"可构建的报告：{'、'.join(sorted(known)) or '（无）'}；报告须是 {content} 下含 "
+                "report.yml 的目录",
+                Location(str(name)),
+            )
+    return chosen
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
-    from tanping.calc.pipeline import compute
-    from tanping.templates.publish import build_site, report_folders, site_target
+    from tanping.progress import Progress
+    from tanping.templates.publish import build_site, site_target
 
     config = Path(args.config)
     site_dir = Path(args.site_dir) if args.site_dir else None
     site_target(config, site_dir)  # a site directory that must not be replaced is refused first
-    content = config.parent / "content"
-    for folder in report_folders(content):
-        compute(folder)  # every report is valid before anything is written
-    if args.no_pdf:
-        os.environ["TANPING_PDF"] = "0"
+    reports = _report_arguments(config, args.reports)
+    outputs = not args.no_pdf and os.environ.get("TANPING_PDF", "1") != "0"
 
     def waiting() -> None:
         print("tanping: 另一个构建正在写入同一站点目录，等待其完成后再构建…", file=sys.stderr)
 
-    site = build_site(config, site_dir, on_wait=waiting)
+    with Progress() as progress:
+        site = build_site(
+            config, site_dir, on_wait=waiting, reports=reports, outputs=outputs, events=progress
+        )
     pdfs = sorted(site.glob("*/*.pdf"))
+    print(progress.summary())
     print(f"站点：{site}（{len(pdfs)} 份 PDF）")
     for pdf in pdfs:
         print(f"  {pdf}")
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from tanping.serve import serve
+
+    return int(serve(Path(args.config), host=args.host, port=args.port, open_browser=args.open))
+
+
 def _cmd_pdf(args: argparse.Namespace) -> int:
-    from tanping.templates.publish import export_pdf
+    from tanping.templates.publish import export_pdf, renderer
 
     folder = Path(args.dir)
     if folder.is_file():  # the path of report.yml
         folder = folder.parent
+    mode = "review" if args.profile == "review" else "print"  # the renderer's print modes
     out = export_pdf(
-        folder, Path(args.output) if args.output else folder, pdf_a=args.pdf_a, filing=args.filing
+        folder,
+        Path(args.output) if args.output else folder,
+        pdf_a=args.pdf_a,
+        filing=args.filing,
+        page=renderer(folder, mode=mode),
     )
     kind = "PDF/A-3b（已检查声明、输出意图与字体嵌入）" if args.pdf_a else "PDF"
     from tanping.templates.filing import check_report
@@ -199,11 +241,28 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("dir", type=Path)
     new.add_argument("--force", action="store_true", help="目录已存在时仍写入（不覆盖已有文件）")
     new.set_defaults(run=_cmd_new)
-    build = sub.add_parser("build", help="构建站点与每份报告的 PDF（失败时保留上次输出）")
+    build = sub.add_parser(
+        "build",
+        help="构建站点与每份报告的 PDF（未改动的报告取自缓存；失败时保留上次输出）",
+    )
     build.add_argument("--config", default="mkdocs.yml")
     build.add_argument("--site-dir", default=None)
     build.add_argument("--no-pdf", action="store_true", help="只构建站点")
+    build.add_argument(
+        "reports", nargs="*", metavar="REPORT", help="只构建这些报告（目录名或路径；默认全部）"
+    )
     build.set_defaults(run=_cmd_build)
+    serve = sub.add_parser(
+        "serve",
+        help="写作预览：保存即更新页面（只构建站点，不生成 PDF）",
+        description="在 127.0.0.1 上提供站点预览；监视报告目录，只重新计算、渲染改动的报告，"
+        "页面自动刷新；输入有错时页面与终端显示出错的文件和行，页面保留上次的正确内容。",
+    )
+    serve.add_argument("--config", default="mkdocs.yml")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1", help=argparse.SUPPRESS)
+    serve.add_argument("--open", action="store_true", help="在浏览器中打开")
+    serve.set_defaults(run=_cmd_serve)
     pdf = sub.add_parser("pdf", help="只生成一份报告的 PDF（可选 PDF/A-3b 归档版）")
     pdf.add_argument("dir", type=Path)
     pdf.add_argument("-o", "--output", default=None, help="输出文件（默认在报告目录内）")
@@ -212,6 +271,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--filing",
         action="store_true",
         help="报批版：报告未通过 tanping check --filing 的检查时不生成 PDF（否则生成征求意见稿）",
+    )
+    pdf.add_argument(
+        "--profile",
+        choices=["filing", "review"],
+        default="filing",
+        help="filing：报批版（默认，不含文件名、字段名、台账键等内部标识）；"
+        "review：审阅版（每个数字标注计算过程编号并列出数据位置）",
     )
     pdf.set_defaults(run=_cmd_pdf)
     diff = sub.add_parser(

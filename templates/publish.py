@@ -20,14 +20,18 @@ import contextlib
 import dataclasses
 import datetime as dt
 import fcntl
+import functools
 import hashlib
 import html
 import logging
+import multiprocessing
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -39,10 +43,10 @@ from markupsafe import escape
 
 from tanping.calc.errors import InputError, Location, ReportErrors, TanpingError
 from tanping.calc.files import inside
-from tanping.calc.models.park import ParkReport
-from tanping.calc.pipeline import compute
+from tanping.templates import cache
 from tanping.templates.escape import Markup
 from tanping.templates.filing import FilingErrors, filing_problems, is_draft
+from tanping.templates.kinds import kind_of
 from tanping.templates.pdf import PrintError, PrintMeta, render_pdf
 from tanping.templates.render import (
     APPENDIX_PAGE,
@@ -50,6 +54,7 @@ from tanping.templates.render import (
     chapter_files,
     chapter_number,
 )
+from tanping.templates.session import BuildEvents, Session, Summary, Written
 
 MARKDOWN_EXTENSIONS = ["tables", "attr_list", "md_in_html", "footnotes", "admonition", "toc"]
 APPENDIX_TITLE = "计算过程"
@@ -61,19 +66,11 @@ def report_folders(content: Path) -> list[Path]:
 
 
 def renderer(folder: Path, *, mode: str = "site") -> ReportRenderer:
-    """The computed report of ``folder`` with its numbering collected (first pass done)."""
-    from tanping.templates.park import ParkRenderer
-    from tanping.templates.project import ProjectRenderer
+    """The computed report of ``folder`` with its numbering collected (first pass done), in a
+    session of its own (a build shares one :class:`templates.session.Session` instead)."""
+    from tanping.templates.session import Session
 
-    result = compute(folder)
-    for path in chapter_files(folder):
-        check_chapter(folder, path)
-    cls: type[ReportRenderer] = (
-        ParkRenderer if isinstance(result.report, ParkReport) else ProjectRenderer
-    )
-    instance = cls(folder, result, mode=mode)
-    instance.collect(chapter_files(folder))
-    return instance
+    return Session(store=cache.Store(active=False)).renderer(folder, mode)
 
 
 # ---- what a report publishes ------------------------------------------------------------------
@@ -227,29 +224,40 @@ def _after_title(text: str, addition: str) -> str:
     return addition + text
 
 
-def reports_index(reports: Iterable[ReportRenderer], *, directory_urls: bool) -> str:
+def summary(report: ReportRenderer) -> Summary:
+    """What the home page and the navigation show of ``report``."""
+    chapters = chapter_files(report.folder)
+    return Summary(
+        slug=report.slug,
+        title=report.report.title,
+        kind=report.report.kind,
+        district=report.report.district,
+        first=chapters[0].stem if chapters else APPENDIX_PAGE,
+        draft=is_draft(report),
+    )
+
+
+def reports_index(reports: Iterable[Summary], *, directory_urls: bool) -> str:
     """The list of reports on the home page: title, kind, first chapter, 计算过程 and PDF."""
     rows = []
     for report in reports:
-        chapters = chapter_files(report.folder)
         slug = report.slug
-        first = chapters[0].stem if chapters else APPENDIX_PAGE
 
         def url(stem: str, slug: str = slug) -> str:
             return f"{slug}/{stem}/" if directory_urls else f"{slug}/{stem}.html"
 
-        kind = "建设项目" if report.report.kind == "project" else "产业园区规划"
+        kind = kind_of(report).name
         rows.append(
             Markup(
                 '<li><a href="{}">{}</a>（{}，{}）　<a href="{}">计算过程</a>'
                 '　·　<a href="{}">PDF</a></li>'
             ).format(
-                url(first),
-                report.report.title,
+                url(report.first),
+                report.title,
                 kind,
-                report.report.district,
+                report.district,
                 url(APPENDIX_PAGE),
-                f"{slug}/{pdf_name(report.folder, draft=is_draft(report))}",
+                f"{slug}/{pdf_name(Path(slug), draft=report.draft)}",
             )
         )
     if not rows:
@@ -257,9 +265,9 @@ def reports_index(reports: Iterable[ReportRenderer], *, directory_urls: bool) ->
     return '<ul class="tp-reports">\n' + "\n".join(rows) + "\n</ul>\n"
 
 
-def nav_title(report: ReportRenderer) -> str:
+def nav_title(report: Summary) -> str:
     """A report's navigation section title; themes print it as HTML, so it is escaped here."""
-    return str(escape(report.report.title))
+    return str(escape(report.title))
 
 
 def created_at(folder: Path) -> dt.datetime:
@@ -285,14 +293,15 @@ def created_at(folder: Path) -> dt.datetime:
 
 
 def print_meta(report: Any) -> PrintMeta:
-    subtitle = "碳排放评价专章" if report.kind == "project" else "温室气体排放评价专章"
+    kind = kind_of(report)
     return PrintMeta(
         title=report.title,
         client=report.client,
         assessor=report.assessor,
         date=report.date or "",
-        subtitle=subtitle,
+        subtitle=kind.subtitle,
         keywords=("碳排放评价", "环境影响评价", report.district),
+        client_label=kind.client_label,
     )
 
 
@@ -301,15 +310,23 @@ def chapter_html(page: ReportRenderer, path: Path) -> str:
     return str(markdown.markdown(text, extensions=MARKDOWN_EXTENSIONS, output_format="html"))
 
 
-def export_pdf(folder: Path, out: Path, *, pdf_a: bool = False, filing: bool = False) -> Path:
+def export_pdf(
+    folder: Path,
+    out: Path,
+    *,
+    pdf_a: bool = False,
+    filing: bool = False,
+    page: ReportRenderer | None = None,
+) -> Path:
     """Write the PDF of the report in ``folder``; returns the file written.
 
     ``out`` is the file (a name the caller chose is kept), or a path without ``.pdf``: the folder
     to write :func:`pdf_name` into. A report that fails a filing rule is a draft: every page
     carries 征求意见稿, and its default file name 草稿; with ``filing`` such a report raises
-    :class:`FilingErrors` and nothing is written.
+    :class:`FilingErrors` and nothing is written. ``page``: the report's print renderer, when
+    the caller (a build) already has it.
     """
-    page = renderer(folder, mode="print")
+    page = page or renderer(folder, mode="print")
     problems = filing_problems(page)
     if filing and problems:
         raise FilingErrors(problems)
@@ -538,14 +555,201 @@ def _engine_error(err: Exception, messages: list[str]) -> SiteBuildError:
     return SiteBuildError(text, "按上面的提示修改所指的文件后重新构建", messages=messages)
 
 
+# ---- what a build writes per report beside its pages ---------------------------------------------
+@dataclass(frozen=True)
+class ReportOutput:
+    """One kind of file a build writes for every report into the report's folder of the site:
+    the PDF; the Word and Excel copies join :data:`REPORT_OUTPUTS` the same way.
+
+    ``write`` gets the report's print renderer (computed once per build, numbering collected)
+    and the report's folder in the site, and returns the file it wrote. The output is cached
+    under :func:`output_key`: the report folder's files, tanping's code, the library versions
+    and the PDF date (:func:`created_at`)."""
+
+    name: str
+    write: Callable[[ReportRenderer, Path], list[Path]]
+
+
+def _write_pdf(page: ReportRenderer, out_dir: Path) -> list[Path]:
+    return [export_pdf(page.folder, out_dir, page=page)]
+
+
+def _write_office(page: ReportRenderer, out_dir: Path) -> list[Path]:
+    # imported here: the engine loads the hook with templates/ on sys.path, where docx.py
+    # would shadow python-docx's ``docx`` during the hook's own import
+    from tanping.templates import office
+
+    return office.write_copies(page.folder, out_dir)
+
+
+#: The outputs of every report, in the order they are written: the PDF, then the Word and Excel
+#: copies (templates/office.py). A new output is one more entry here; it is cached, written in
+#: the parallel workers and listed in the build's summary like the others.
+REPORT_OUTPUTS: list[ReportOutput] = [
+    ReportOutput("pdf", _write_pdf),
+    ReportOutput("office", _write_office),
+]
+
+
+def output_key(output: ReportOutput, folder: Path) -> tuple[str, str]:
+    """The cache kind and key of ``output`` of the report in ``folder``."""
+    kind = f"report-{output.name}"
+    folder = Path(folder).resolve()
+    return kind, cache.report_key(kind, folder, path=str(folder), created=created_at(folder))
+
+
+def pdf_pages(path: Path) -> int | None:
+    """The number of pages of a PDF (``None`` for another kind of file)."""
+    if path.suffix.lower() != ".pdf":
+        return None
+    from pypdf import PdfReader
+
+    return len(PdfReader(path).pages)
+
+
+def write_report_outputs(session: Session, folder: Path, out_dir: Path) -> list[Written]:
+    """Write every output of :data:`REPORT_OUTPUTS` of ``folder`` into ``out_dir``, from the
+    cache when it holds the output, else rendered (and then cached)."""
+    records = []
+    store = session.store
+    for output in REPORT_OUTPUTS:
+        kind, key = output_key(output, folder)
+        started = time.perf_counter()
+        meta = store.get(kind, key, out_dir)
+        if meta is not None and isinstance(meta.get("files"), list):
+            records.append(
+                Written(
+                    folder.name,
+                    output.name,
+                    meta["files"],
+                    meta.get("pages"),
+                    meta.get("seconds", 0.0),
+                    cached=True,
+                )
+            )
+            continue
+        session.events.stage(folder.name, output.name.upper())
+        paths = output.write(session.renderer(folder, "print"), out_dir)
+        seconds = time.perf_counter() - started
+        pages = next((n for n in map(pdf_pages, paths) if n is not None), None)
+        names = [path.name for path in paths]
+        record = Written(folder.name, output.name, names, pages, seconds)
+        store.put(kind, key, out_dir, names, dataclasses.asdict(record))
+        records.append(record)
+    return records
+
+
+def fetch_report_outputs(store: cache.Store, folder: Path, out_dir: Path) -> list[Written]:
+    """The cached outputs of ``folder`` copied into ``out_dir`` (each one must be there)."""
+    records = []
+    for output in REPORT_OUTPUTS:
+        meta = store.get(*output_key(output, folder), out_dir)
+        if meta is None:
+            raise SiteBuildError(
+                f"{folder.name}：缓存的 {output.name} 输出在构建中被删除",
+                "重新运行 tanping build",
+            )
+        records.append(
+            Written(
+                folder.name,
+                output.name,
+                meta["files"],
+                meta.get("pages"),
+                meta.get("seconds", 0.0),
+                cached=True,
+            )
+        )
+    return records
+
+
+@dataclass(frozen=True)
+class OutputFailure:
+    """A worker's failure, sent back as text (exceptions of tanping do not all pickle)."""
+
+    problem: str
+    hint: str = ""
+    location: Location | None = None
+
+
+#: The session a forked output worker inherits (set just before the pool forks).
+_FORKED: list[Session] = []
+
+
+def _outputs_worker(folder: str, out_dir: str) -> list[Written] | OutputFailure:
+    session = _FORKED[-1]
+    session.events = BuildEvents()  # the parent shows progress
+    try:
+        return write_report_outputs(session, Path(folder), Path(out_dir))
+    except ReportErrors as err:
+        return OutputFailure(err.render())
+    except TanpingError as err:
+        return OutputFailure(err.problem, err.hint, err.location)
+    except Exception as err:  # a bug: say which report it hit
+        return OutputFailure(f"{Path(folder).name}：输出生成失败：{type(err).__name__}: {err}")
+
+
+def _tell(events: BuildEvents, future: Any) -> None:
+    if future.cancelled() or future.exception() is not None:
+        return
+    done = future.result()
+    if not isinstance(done, OutputFailure):
+        for record in done:
+            events.written(record)
+
+
+class _Recorder(BuildEvents):
+    """Passes a build's events on, keeping every output written (for the site's cache entry)."""
+
+    def __init__(self, inner: BuildEvents) -> None:
+        self.inner = inner
+        self.records: list[Written] = []
+        self._lock = threading.Lock()
+
+    def stage(self, report: str, what: str) -> None:
+        self.inner.stage(report, what)
+
+    def written(self, record: Written) -> None:
+        with self._lock:
+            self.records.append(record)
+        self.inner.written(record)
+
+
+@contextlib.contextmanager
+def _output_pool(session: Session, folders: list[Path]) -> Iterator[ProcessPoolExecutor]:
+    """Processes forked from this one, one per report up to the number of cores, each
+    inheriting the session (the computed reports): the outputs of different reports are
+    written in parallel, and meanwhile this process builds the site."""
+    workers = max(1, min(len(folders), os.cpu_count() or 1))
+    _FORKED.append(session)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _FORKED.remove(session)
+
+
 def build_site(
     config_file: Path = Path("mkdocs.yml"),
     site_dir: Path | None = None,
     on_wait: Callable[[], None] | None = None,
+    *,
+    reports: Iterable[Path] | None = None,
+    outputs: bool | None = None,
+    events: BuildEvents | None = None,
+    store: cache.Store | None = None,
 ) -> Path:
-    """Build the site (and the PDFs, through the MkDocs hook) into a fresh staging folder, then
-    swap it into the site directory. On any failure the previous output stays untouched and
-    :class:`SiteBuildError` says what failed, where, and how to fix it.
+    """Build the site and every report's outputs (the PDF, see :data:`REPORT_OUTPUTS`) into a
+    fresh staging folder, then swap it into the site directory. On any failure the previous
+    output stays untouched and :class:`SiteBuildError` says what failed, where, and how to fix
+    it.
+
+    ``reports``: the report folders to publish (default: every one under the docs folder);
+    ``outputs``: whether to write the per-report outputs (default: unless ``TANPING_PDF=0``);
+    ``events``: told of each stage and output (the progress display); ``store``: the build
+    cache (:mod:`templates.cache`). Each report is computed at most once; a report whose pages
+    and outputs are in the cache is not computed at all, and a site whose every input is
+    unchanged is copied from the cache whole.
 
     The site directory is checked first (:func:`site_target`; nothing is written for a refused
     one); the build holds :func:`site_lock` and starts by removing what killed builds left
@@ -553,11 +757,20 @@ def build_site(
     search plugin's jieba dictionary) mean the same wherever ``tanping build`` is started."""
     config_file = Path(config_file).resolve()
     target = site_target(config_file, site_dir)
+    events = events or BuildEvents()
+    store = store or cache.Store()
+    if outputs is None:
+        outputs = os.environ.get("TANPING_PDF", "1") != "0"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with site_lock(target, on_wait):
             clean_stale(target)
-            staging = _build_into_staging(config_file, target)
+            staging = Path(tempfile.mkdtemp(prefix=staging_prefix(target), dir=target.parent))
+            try:
+                _build_into_staging(config_file, target, staging, reports, outputs, events, store)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
             staging.chmod(0o755)  # mkdtemp makes it private; a published site is readable
             previous = _previous(target)
             if target.exists():
@@ -574,31 +787,153 @@ def build_site(
     return target
 
 
-def _build_into_staging(config_file: Path, target: Path) -> Path:
+def _site_key(
+    config_file: Path, docs: Path, folders: list[Path], outputs: bool, options: dict[str, Any]
+) -> str:
+    """The key of a whole built site: the code, the configuration, every file of the docs
+    folder (the published reports' and the shared pages and assets; other reports left out),
+    the installed fonts the site is cut from, and the build's options."""
+    skip = [
+        p.name for p in report_folders(docs) if p.resolve() not in {f.resolve() for f in folders}
+    ]
+    fonts = []
+    if os.environ.get("TANPING_WEBFONTS", "1") != "0":
+        for font in WEB_FONTS:
+            with contextlib.suppress(WebFontError, OSError):
+                source, psname = font_file(font)
+                stat = source.stat()
+                fonts.append(f"{source}|{stat.st_size}|{stat.st_mtime_ns}|{psname}")
+    created = [created_at(f).isoformat() for f in folders] if outputs else []
+    return cache.key_of(
+        "site",
+        cache.code_digest(),
+        str(config_file),
+        hashlib.sha256(config_file.read_bytes()).hexdigest(),
+        str(docs.resolve()),
+        cache.tree_digest(docs, skip=skip),
+        sorted(f.name for f in folders),
+        outputs,
+        created,
+        fonts,
+        options,
+    )
+
+
+def _build_into_staging(
+    config_file: Path,
+    target: Path,
+    staging: Path,
+    reports: Iterable[Path] | None,
+    outputs: bool,
+    events: BuildEvents,
+    store: cache.Store,
+) -> None:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
+    from tanping.templates.session import Session
+
     collect = _Collect()
     engine_log = logging.getLogger("mkdocs")
     engine_log.addHandler(collect)
-    staging = Path(tempfile.mkdtemp(prefix=staging_prefix(target), dir=target.parent))
     try:
         with contextlib.chdir(config_file.parent):
             config = load_config(str(config_file), site_dir=str(staging), strict=True)
-            build(config)
+            docs = Path(config["docs_dir"]).resolve()
+            every = report_folders(docs)
+            folders = every if reports is None else sorted({Path(r).resolve() for r in reports})
+            directory_urls = bool(config["use_directory_urls"])
+            options = {"webfonts": os.environ.get("TANPING_WEBFONTS", "1")}
+            events.stage("", "检查缓存")
+            key = _site_key(config_file, docs, folders, outputs, options)
+            meta = store.get("site", key, staging)
+            if meta is not None and isinstance(meta.get("written"), list):
+                for record in meta["written"]:
+                    events.written(dataclasses.replace(Written(**record), cached=True))
+                return
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir()
+            recorder = _Recorder(events)
+            session = Session(store=store, only=frozenset(folders), events=recorder)
+            _build_fresh(config, session, folders, directory_urls, outputs, build)
+            written = recorder.records
         (staging / SITE_MARKER).write_text(
             "tanping 生成的站点：`tanping build` 会整个替换本目录。\n", encoding="utf-8"
         )
-    except BaseException as err:
-        shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(err, MkDocsException):
-            messages = [m for m in collect.messages if m.strip()]
-            raise _engine_error(err, messages) from err
-        raise
+        events.stage("", "写入缓存")
+        names = [p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()]
+        store.put(
+            "site",
+            key,
+            staging,
+            names,
+            {"written": [dataclasses.asdict(dataclasses.replace(w, cached=True)) for w in written]},
+        )
+    except MkDocsException as err:
+        messages = [m for m in collect.messages if m.strip()]
+        raise _engine_error(err, messages) from err
     finally:
         engine_log.removeHandler(collect)
-    return staging
+
+
+def _build_fresh(
+    config: Any,
+    session: Session,
+    folders: list[Path],
+    directory_urls: bool,
+    outputs: bool,
+    build: Callable[[Any], None],
+) -> list[Written]:
+    """The site through the engine, and the outputs of every report: from the cache, else
+    written in parallel processes while the engine builds the site."""
+    from tanping.templates.session import opened
+
+    store, events = session.store, session.events
+    staging = Path(config["site_dir"])
+    stale = [
+        f
+        for f in folders
+        if outputs and not all(store.has(*output_key(o, f)) for o in REPORT_OUTPUTS)
+    ]
+    unrendered = [
+        f
+        for f in folders
+        if not store.has("report-site", session.site_key(f, directory_urls=directory_urls))
+    ]
+    for folder in sorted({*stale, *unrendered}):  # every report is valid before anything is written
+        session.result(folder)
+    scratch = Path(tempfile.mkdtemp(prefix=staging.name + "-outputs-", dir=staging.parent))
+    written: list[Written] = []
+    try:
+        with _output_pool(session, stale) as pool:
+            futures = [
+                (folder, pool.submit(_outputs_worker, str(folder), str(scratch / folder.name)))
+                for folder in stale
+            ]
+            for _, future in futures:
+                future.add_done_callback(functools.partial(_tell, events))
+            events.stage("", "站点")
+            with opened(session):
+                build(config)
+            for folder in folders:
+                if folder not in stale and outputs:
+                    for record in fetch_report_outputs(store, folder, staging / folder.name):
+                        written.append(record)
+                        events.written(record)
+            for folder, future in futures:
+                events.stage(folder.name, "等待输出")
+                done = future.result()
+                if isinstance(done, OutputFailure):
+                    raise SiteBuildError(done.problem, done.hint, done.location)
+                written += done
+        for folder in stale:
+            for path in sorted((scratch / folder.name).glob("*")):
+                (staging / folder.name).mkdir(parents=True, exist_ok=True)
+                os.replace(path, staging / folder.name / path.name)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return sorted(written, key=lambda w: (w.slug, w.output))
 
 
 # ---- web fonts -----------------------------------------------------------------------------------
