@@ -11,6 +11,7 @@ lays them out and rounds them (through :mod:`units.format`). Emissions are print
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,8 @@ from tanping.units.format import fixed, label
 WAN = 1e-4  # tCO2e -> 万tCO2e (and 万元 -> 亿元, tce -> 万tce), for display only
 WAN_T = "万tCO₂e"
 DASH = "—"
+APPENDIX_D = "指南附录 D"  # a measure of the guideline's catalogue (its id is internal)
+OWN_MEASURE = "本评价提出"
 
 # The park vocabularies come from data (calc/data/park_*.yml, calc.park_vocabulary).
 #: Short names of the industry groups: the chart palette gives them their fixed colours.
@@ -136,6 +139,34 @@ class ParkRenderer(ReportRenderer):
         if limit is not None and len(indices) > limit:
             lines.append(f"……另有 {len(indices) - limit} 项排放源，见台账")
         return lines
+
+    def plain(self, text: str) -> str:
+        """Period keys in ledger labels as the text names them: ``2030.baseline`` ->
+        ``2030年基准情景``."""
+        text = super().plain(text)
+        if not self.filing or not self.report.scenarios:
+            return text
+        names = "|".join(re.escape(s) for s in self.report.scenarios)
+        return re.sub(
+            rf"\b(\d{{4}})\.({names})\b",
+            lambda m: f"{m.group(1)}年{self.report.scenarios[m.group(2)]}",
+            text,
+        )
+
+    def _economy_source(self) -> str:
+        return "报告所列各行业经济与能耗数据" if self.filing else "报告 economy 各行"
+
+    def _filed(self, text: str, field: str) -> str:
+        """A sentence naming the report field it is about, in review only."""
+        return text if self.filing else f"{text}（report.yml 的 {field}）"
+
+    def source_values(self, derivation: Derivation) -> list[str]:
+        """The signed tCO₂e of each source row a sum adds up (the filing appendix)."""
+        values = []
+        for index in derivation.sources:
+            detail = describe_source(self.result, index)
+            values.append(f"{'−' if detail.reduction else '+'} {fixed(detail.co2e, 2)}")
+        return values
 
     def _gwp(self, gas: str) -> float:
         return gwp_factor(gas, self.report.gwp, FactorLibrary.default()).value.magnitude
@@ -495,7 +526,7 @@ class ParkRenderer(ReportRenderer):
                 _num("100.00") if self.value(f"ghg.{period}.total") > 0 else _dash(),
             ]
         )
-        sources = sorted(set(citations.values()))
+        sources = sorted({self.plain(c) for c in citations.values()})
         notes = [
             "注：排放量为各排放源之和，未扣除减排量；合计等于表 C.1 能源活动、工业生产过程与"
             "废弃物处理三项之和。二氧化碳当量 = 气体质量 × GWP，GWP 取"
@@ -824,8 +855,8 @@ class ParkRenderer(ReportRenderer):
             ]
         )
         notes = [
-            f"注：数据来源于报告 economy 各行；金额单位亿元、能耗单位万tce，保留 {decimals} 位"
-            "小数；占比保留 2 位小数；“—”表示未给出。"
+            f"注：数据来源于{self._economy_source()}；金额单位亿元、能耗单位万tce，"
+            f"保留 {decimals} 位小数；占比保留 2 位小数；“—”表示未给出。"
         ]
         return self._table(
             Table(
@@ -894,7 +925,7 @@ class ParkRenderer(ReportRenderer):
             cells += [self._cell(pattern.format(p), decimals, scale) for p in periods]
             body.append(cells)
         notes = [
-            "注：行业数据来源于报告 economy 各行（规划年未分情景给出的数据适用于各情景）；"
+            f"注：行业数据来源于{self._economy_source()}（规划年未分情景给出的数据适用于各情景）；"
             "化石燃料消费量为各化石燃料燃烧源的消费量 × 低位发热量之和，净调入电量为调入电量 − "
             f"调出电量，COD 为各废水处理源的可降解有机物总量。数值保留 {decimals} 位小数；"
             "“—”表示未给出。"
@@ -1419,7 +1450,7 @@ class ParkRenderer(ReportRenderer):
         ]
         body = [self._check_row(n, c, decimals) for n, c in enumerate(self.analysis.targets, 1)]
         if not body:
-            body = [[Cell("报告未设定温室气体减排指标目标（report.yml 的 targets）", colspan=7)]]
+            body = [[Cell(self._filed("报告未设定温室气体减排指标目标", "targets"), colspan=7)]]
         notes = [
             "注：下降率目标以预测下降率不低于目标为达标；强度限值以预测指标值不高于限值为达标。"
             f"指标值保留 {decimals} 位小数，下降率保留 2 位小数。"
@@ -1464,7 +1495,7 @@ class ParkRenderer(ReportRenderer):
                 Cell("协同减排方向"),
                 Cell("协同减排路径"),
                 Cell("管控措施"),
-                Cell("编号"),
+                Cell("来源" if self.filing else "编号"),
                 Cell("落实要求"),
             ]
         ]
@@ -1483,14 +1514,16 @@ class ParkRenderer(ReportRenderer):
                     cells += [
                         Cell(m.path or DASH),
                         Cell(m.text),
-                        Cell(m.id or "本评价提出"),
+                        Cell((APPENDIX_D if self.filing else m.id) if m.id else OWN_MEASURE),
                         Cell(m.note or DASH),
                     ]
                     body.append(cells)
         if not body:
-            body = [[Cell("报告未选用措施（report.yml 的 measures）", colspan=6)]]
+            body = [[Cell(self._filed("报告未选用措施", "measures"), colspan=6)]]
         notes = [
-            "注：编号为指南附录 D 表 D 措施目录（calc/data/measures_cq.yml）中的编号；"
+            "注：“指南附录 D”为指南附录 D 措施目录所列措施；“本评价提出”为结合园区实际补充的措施。"
+            if self.filing
+            else "注：编号为指南附录 D 表 D 措施目录（calc/data/measures_cq.yml）中的编号；"
             "“本评价提出”为结合园区实际补充的措施。"
         ]
         return self._table(Table("measures", "减污降碳协同管控措施", head, body, notes))

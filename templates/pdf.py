@@ -114,6 +114,12 @@ _TABLE_CAPTION_RE = re.compile(
 _PRE_RE = re.compile(r"(<pre\b.*?</pre\s*>)", re.S | re.I)
 _SEGMENT_BREAK_RE = re.compile(r"(?<=(\S))[ \t]*\n\s*(?=(\S))")
 _SVG_OPEN_RE = re.compile(r"<svg\b[^>]*?(?<!/)>", re.I)
+# A figure (with its 〔n〕 marker) followed by closing punctuation: kept on one line, so that the
+# punctuation never starts a line (GB/T 15834 line-start rule).
+_FIGURE_PUNCT_RE = re.compile(
+    r"(<span class=\"fig\"[^>]*>[^<]*</span>(?:<a class=\"deriv-ref\"[^>]*>[^<]*</a>)?)"
+    r"([，。；：、！？）》」』”’%]+)"
+)
 _SVG_STYLE = f'<style>text, tspan {{ font-family: "{HEADING_FONT}"; }}</style>'
 
 
@@ -215,6 +221,7 @@ def _prepare(chapters: list[str]) -> tuple[list[str], list[TocEntry]]:
             chapter,
         )
         chapter = _SVG_OPEN_RE.sub(lambda m: m.group(0) + _SVG_STYLE, chapter)
+        chapter = _FIGURE_PUNCT_RE.sub(r'<span class="nobr">\1\2</span>', chapter)
         prepared.append(chapter)
     return prepared, toc
 

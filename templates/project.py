@@ -374,7 +374,9 @@ class ProjectRenderer(ReportRenderer):
         notes: list[str | Markup] = []
         if defaults:
             notes.append(
-                Markup("a 报告未给出，采用因子集 {} 的缺省值；来源、年份与等级见{}。").format(
+                Markup("a 报告未给出，采用缺省值；来源与年份见{}。").format(self.ref("factors"))
+                if self.filing
+                else Markup("a 报告未给出，采用因子集 {} 的缺省值；来源、年份与等级见{}。").format(
                     self.report.factors, self.ref("factors")
                 )
             )
@@ -549,7 +551,7 @@ class ProjectRenderer(ReportRenderer):
                 Cell("适用排放源"),
                 Cell("来源"),
                 Cell("年份"),
-                Cell("等级"),
+                *([] if self.filing else [Cell("等级")]),
             ]
         ]
         body = [
@@ -566,18 +568,13 @@ class ProjectRenderer(ReportRenderer):
                 Cell(self._uses(e, sources_of[(e.subject, e.parameter)])),
                 Cell(e.source),
                 Cell(e.year),
-                Cell(e.grade),
+                *([] if self.filing else [Cell(e.grade)]),
             ]
             for n, e in enumerate(entries.values(), 1)
         ]
         if not body:
-            body = [[Cell("本项目核算未使用排放因子", colspan=8)]]
-        notes = [
-            "注：等级按 tanping 因子库的来源分级：A 官方原文或其逐字转载；"
-            "B 新闻或二手页面转引官方数值且两处以上独立来源一致；C 第三方转录，发布前应与原文核对。"
-            "“报告给出”为本报告直接采用的数值；与因子库中某项取值一致时注明该项的来源、年份与等级，"
-            "否则年份、等级记为“—”，其依据见正文说明。"
-        ]
+            body = [[Cell("本项目核算未使用排放因子", colspan=len(head[0]))]]
+        notes = [FACTORS_NOTE_FILED if self.filing else FACTORS_NOTE_REVIEW]
         return self._table(Table("factors", "排放因子及来源", head, body, notes, css="factors"))
 
     def _uses(self, entry: _FactorEntry, every: set[tuple[str, str]]) -> Markup:
@@ -1057,6 +1054,18 @@ class ProjectRenderer(ReportRenderer):
         series = [(name, values[c]) for c, name in CHART_CATEGORIES.items()]
         svg = charts.stacked_bars(categories, series, unit="tCO₂/a")
         return self._chart("structure", "各工程碳排放结构", svg)
+
+
+FACTORS_NOTE_FILED = (
+    "注：“报告给出”为本报告直接采用的数值；与公开发布值一致时注明其来源与年份，"
+    "否则年份记为“—”，其依据见正文说明。"
+)
+FACTORS_NOTE_REVIEW = (
+    "注：等级按 tanping 因子库的来源分级：A 官方原文或其逐字转载；"
+    "B 新闻或二手页面转引官方数值且两处以上独立来源一致；C 第三方转录，发布前应与原文核对。"
+    "“报告给出”为本报告直接采用的数值；与因子库中某项取值一致时注明该项的来源、年份与等级，"
+    "否则年份、等级记为“—”，其依据见正文说明。"
+)
 
 
 def _document(factor: Factor) -> str:

@@ -14,11 +14,19 @@ order; the second renders with those numbers known, so that cross-references (``
 work forwards and across chapters. The same renderer serves the site (``mode="site"``: figures
 carry a hover card with their derivation and link to the 计算过程 page) and the print
 (``mode="print"``: figures refer to the numbered derivation appendix).
+
+The print has two profiles (the :data:`MODES` ``print`` and ``review``). ``review`` keeps
+today's full traceability: every figure carries its 〔n〕 marker and the appendix lists each figure
+with its data locations, factor grades and source rows. ``filing`` is what an authority receives:
+no internal words (file names, field names, ledger keys, set ids, grades), markers only on table
+figures and on the first mention of a computed figure no table shows (inputs are never marked),
+and a compact appendix organised per table, each row with its formula and substituted values.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 import types
@@ -42,6 +50,17 @@ TEMPLATES = Path(__file__).parent
 CARD_SOURCES = 8
 APPENDIX_SOURCES = 40
 APPENDIX_PAGE = "derivations"  # the 计算过程 page of every report in the site
+#: The modes of a renderer: the site, the filed print (profile ``filing``, the default of
+#: ``tanping pdf``) and the review print (profile ``review``: full traceability, as the site).
+MODES = ("site", "print", "review")
+#: How many terms of a sum the filing appendix writes out before closing with a count.
+FILING_TERMS = 12
+#: Arithmetic in a derivation's formula: a figure whose formula has none is an input as written.
+_ARITHMETIC = re.compile(r"[×÷+−Σ{]")
+#: A factor grade in a citation (calc.factors.Factor.citation): an internal word of the library.
+_GRADE = re.compile(r"[，,]\s*(?:等级\s*[A-Z][+-]?|未经核实)")
+#: A formula that only adds ledger figures: ``{a} + {b} + {c}``.
+_PURE_SUM = re.compile(r"\{[^{}]+\}(?:\s*\+\s*\{[^{}]+\})+")
 CHAPTER_FILE = re.compile(r"^(\d+)[-_ ]")
 
 
@@ -105,6 +124,13 @@ class Numbering:
     figures: dict[str, str] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)  # id -> chapter file stem
     derivations: dict[str, int] = field(default_factory=dict)
+    #: Filing profile: where each marked figure is shown (a table id, or ``""`` for the text of a
+    #: page, with the page stem), grouping the compact appendix; the first mention of each
+    #: computed figure in the text (page stem, ordinal of the figure on that page); the figures
+    #: some table shows (in the text, only a figure no table shows is marked: a headline figure).
+    derivation_groups: dict[str, tuple[str, str]] = field(default_factory=dict)
+    headline: dict[str, tuple[str, int]] = field(default_factory=dict)
+    tabled: set[str] = field(default_factory=set)
 
 
 def _finalize(value: Any) -> Any:
@@ -205,12 +231,19 @@ class ReportRenderer:
     kind = ""
 
     def __init__(self, folder: Path, result: Result, *, mode: str = "site") -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown render mode {mode!r}; one of {MODES}")
         self.folder = Path(folder)
         self.slug = self.folder.name
         self.result = result
         self.ledger = result.ledger
         self.report = result.report
-        self.mode = mode
+        #: ``site`` or ``print`` (both print profiles lay out as print).
+        self.mode = "print" if mode == "review" else mode
+        #: The print profile: ``filing`` for the filed print, ``review`` for the rest.
+        self.profile = "filing" if mode == "print" else "review"
+        #: The filed print: no internal words, few markers, the compact appendix.
+        self.filing = self.profile == "filing"
         self.directory_urls = True  # the site's URL style (MkDocs use_directory_urls)
         self.numbering = Numbering()
         #: The table and chart objects of the last render, by id: the Word and Excel copies
@@ -222,6 +255,9 @@ class ReportRenderer:
         self._page = ""
         self._table_count = 0
         self._figure_count = 0
+        self._outer = ""  # the macro the chapter called, while it runs
+        self._prose_count = 0  # figures in the text of the current page (filing markers)
+        self._pending: list[str] = []  # marked figures waiting for the table that shows them
 
     # ---- the environment a chapter sees -----------------------------------------------------
     @classmethod
@@ -231,7 +267,26 @@ class ReportRenderer:
         return sorted(n for n in names if getattr(getattr(cls, n, None), _MACRO, False))
 
     def macros(self) -> dict[str, Callable[..., Any]]:
-        return {name: getattr(self, name) for name in self.macro_names()}
+        return {name: self._called(name, getattr(self, name)) for name in self.macro_names()}
+
+    def _called(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        """``function`` as a chapter calls it: the renderer knows which macro is running, so that
+        a figure knows whether it is printed in a table (a ``table…`` macro) or in the text."""
+
+        @functools.wraps(function)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            outer, self._outer = self._outer, self._outer or name
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self._outer = outer
+                if not outer:
+                    self._pending = []
+
+        return call
+
+    def _in_table(self) -> bool:
+        return self._outer.startswith("table")
 
     def context(self) -> dict[str, Any]:
         """What a chapter sees: the macros, the report's data and the ledger's figures (a
@@ -246,6 +301,7 @@ class ReportRenderer:
         self._page = path.stem
         self._table_count = 0
         self._figure_count = 0
+        self._prose_count = 0
         return self.render_source(path.read_text(encoding="utf-8"), path)
 
     def render_source(self, source: str, path: Path) -> str:
@@ -277,6 +333,9 @@ class ReportRenderer:
                 self.render_chapter(path)
         finally:
             self._collecting = False
+        if self.filing:  # which figures are marked is known only now: number them as printed
+            self.numbering.derivations.clear()
+            self.numbering.derivation_groups.clear()
 
     # ---- numbering -----------------------------------------------------------------------------
     def _number_table(self, table_id: str) -> str:
@@ -365,6 +424,8 @@ class ReportRenderer:
         return self._figure_markup(figure, text + suffix)
 
     def _figure_markup(self, figure: Figure, text: str) -> Markup:
+        if self.filing:
+            return self._filed_figure(figure, text)
         number = self._number_derivation(figure.key)
         if self.mode == "print":
             return Markup(
@@ -381,6 +442,30 @@ class ReportRenderer:
         ).format(
             key=figure.key, page=url(self.page_url(APPENDIX_PAGE)), n=number, card=card, text=text
         )
+
+    def _filed_figure(self, figure: Figure, text: str) -> Markup:
+        """A figure of the filed print: marked 〔n〕 in a table, and in the text only at the
+        first mention of a computed figure; an input as written is never marked."""
+        span = Markup('<span class="fig">{}</span>').format(text)
+        if is_input(figure.derivation):
+            return span
+        if not self._in_table():
+            self._prose_count += 1
+            here = (self._page, self._prose_count)
+            if self._collecting:
+                self.numbering.headline.setdefault(figure.key, here)
+            if (
+                self.numbering.headline.get(figure.key) != here
+                or figure.key in self.numbering.tabled
+            ):
+                return span
+            self.numbering.derivation_groups.setdefault(figure.key, ("", self._page))
+        else:
+            self.numbering.tabled.add(figure.key)
+            if figure.key not in self.numbering.derivation_groups:
+                self._pending.append(figure.key)
+        number = self._number_derivation(figure.key)
+        return span + Markup('<a class="deriv-ref" href="#d-{}">〔{}〕</a>').format(number, number)
 
     def _card(self, figure: Figure, number: int) -> dict[str, Any]:
         """The hover card of a figure: formula, substituted values, factor sources, inputs."""
@@ -437,9 +522,18 @@ class ReportRenderer:
 
         return self._PLACEHOLDER.sub(value, text)
 
+    def source_values(self, derivation: Derivation) -> list[str]:
+        """The signed values of the source rows a sum adds up (``+ 1,234.56``), for the filing
+        appendix; report kinds with source rows override this."""
+        del derivation
+        return []
+
     @macro
     def derivations(self) -> Markup:
-        """The numbered derivation appendix (计算过程): every figure printed, in order."""
+        """The numbered derivation appendix (计算过程): every figure printed, in order; in the
+        filing profile the compact appendix, one table per table of the report."""
+        if self.filing:
+            return self._filed_derivations()
         items = []
         for key, number in sorted(self.numbering.derivations.items(), key=lambda kv: kv[1]):
             figure = self.ledger[key]
@@ -463,9 +557,70 @@ class ReportRenderer:
             )
         return render_template("derivations.html.jinja", items=items)
 
+    def _filed_derivations(self) -> Markup:
+        """The compact 计算过程 of the filed print: one group per table (or per page of text)
+        where the figures are shown, each row the formula, the values substituted and the
+        result; factors cited by document, clause and year."""
+        groups: list[dict[str, Any]] = []
+        for key, number in sorted(self.numbering.derivations.items(), key=lambda kv: kv[1]):
+            table_id, page = self.numbering.derivation_groups.get(key, ("", ""))
+            title = self._group_title(table_id, page)
+            if not groups or groups[-1]["title"] != title:
+                groups.append({"title": title, "rows": []})
+            figure = self.ledger[key]
+            d = figure.derivation or Derivation("")
+            substituted = label(self._numbers(d.substituted or (d.formula if d.parts else "")))
+            formula = self._words(d.formula)
+            if substituted and _PURE_SUM.fullmatch(d.formula):
+                formula = f"各分项之和（{len(d.parts)} 项）"  # the terms are the substituted values
+            values = self.source_values(d)
+            if values and not substituted:
+                shown = values[:FILING_TERMS]
+                more = len(values) - len(shown)
+                substituted = " ".join(shown).lstrip("+ ") + (
+                    f" + …（共 {len(values)} 项）" if more else ""
+                )
+            groups[-1]["rows"].append(
+                {
+                    "number": number,
+                    "label": self.plain(figure.label),
+                    "formula": self.plain(formula),
+                    "substituted": self.plain(substituted),
+                    "value": fixed(figure.value, 6).rstrip("0").rstrip("."),
+                    "unit": label(figure.unit),
+                    "factors": [
+                        self.plain(f"{f.parameter} {f.value}（{f.citation}）")
+                        for f in d.factors
+                        if f.citation
+                    ],
+                }
+            )
+        return render_template("derivations_filed.html.jinja", groups=groups)
+
+    def plain(self, text: str) -> str:
+        """``text`` in the words of the filed document (the filing profile; else unchanged): no
+        factor grade in a citation (``（2013，等级 A-）`` -> ``（2013）``). Report kinds whose
+        ledger labels carry internal names (a period key such as ``2030.baseline``) extend it."""
+        return _GRADE.sub("", text) if self.filing else text
+
+    def _group_title(self, table_id: str, page: str) -> str:
+        if table_id and table_id in self.numbering.tables:
+            table = self.built_tables.get(table_id)
+            caption = f"　{table.caption}" if table is not None else ""
+            return f"表 {self.numbering.tables[table_id]}{caption}"
+        return f"{self.page_title(page)}正文"
+
+    def page_title(self, stem: str) -> str:
+        """How the text of a page is named in the appendix: its number (第 2 章)."""
+        match = CHAPTER_FILE.match(stem + " ")
+        return f"第 {int(match.group(1))} 章" if match else ""
+
     # ---- tables and figures ----------------------------------------------------------------------
     def _table(self, table: Table) -> Markup:
         number = self._number_table(table.id)
+        for key in self._pending:  # the figures marked in this table (filing appendix)
+            self.numbering.derivation_groups.setdefault(key, (table.id, self._page))
+        self._pending = []
         self.built_tables[table.id] = table
         return render_template("table.html.jinja", table=table, number=number)
 
@@ -488,6 +643,16 @@ class ReportRenderer:
         if abs(added - parse(shown_total)) > 10 ** (-decimals) / 2:
             return "注：表中数值经四舍五入，分项之和与合计可能略有出入；合计由未修约的分项计算。"
         return None
+
+
+def is_input(derivation: Derivation | None) -> bool:
+    """Whether a figure is an input as the report wrote it (no arithmetic, no parts, no source
+    rows, no factors): the filed print does not echo it in the 计算过程 appendix."""
+    if derivation is None:
+        return True
+    if derivation.parts or derivation.sources or derivation.factors or derivation.substituted:
+        return False
+    return not _ARITHMETIC.search(derivation.formula)
 
 
 def _template_line(err: BaseException) -> int | None:

@@ -391,14 +391,15 @@ def test_every_computed_number_hovers_its_derivation(spec_page: ReportRenderer) 
     assert "8,683.86 tCO₂/a + 8,395.57 tCO₂/a − 433.00 tCO₂/a" in b2
 
 
-def test_print_refers_to_the_numbered_derivation_appendix(spec_folder: Path) -> None:
-    page = renderer(spec_folder, mode="print")
+@pytest.mark.parametrize("mode", ["print", "review"])
+def test_print_refers_to_the_numbered_derivation_appendix(spec_folder: Path, mode: str) -> None:
+    page = renderer(spec_folder, mode=mode)
     html = "".join(chapter_html(page, p) for p in chapter_files(spec_folder))
     appendix = str(page.derivations())
     refs = set(re.findall(r'href="#d-(\d+)">〔(\d+)〕', html))
     assert refs and all(a == b for a, b in refs)
-    ids = set(re.findall(r'<li id="d-(\d+)"', appendix))
-    assert {a for a, _ in refs} <= ids
+    ids = set(re.findall(r'<(?:li|tr) id="d-(\d+)"', appendix))
+    assert {a for a, _ in refs} == ids  # every marker has its entry, every entry a marker
     assert ' title="' not in html  # no hover titles in print
 
 
