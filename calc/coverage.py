@@ -94,6 +94,28 @@ def _present(report: ParkReport, year: int, scenario: str | None) -> set[tuple[s
     return present
 
 
+def _explained(
+    report: ParkReport, owner: Owner, owners: dict[tuple[str, str], Owner], year: int, scenario: str
+) -> bool:
+    """Whether the report states why ``owner`` has no rows in the period: its own exit, or, for
+    an industry whose base-year rows are all its enterprises', the exit of each of them."""
+    if owner.exits(year, scenario):
+        return True
+    if owner.kind != "行业":
+        return False
+    base_year = report.history[-1]
+    own_rows = any(
+        s.period == base_year and s.scenario is None and s.industry == owner.name
+        for s in report.sources
+    )
+    members = [
+        owners[("企业", e.name)]
+        for e in report.enterprises
+        if e.industry == owner.name and ("企业", e.name) in _present(report, base_year, None)
+    ]
+    return not own_rows and bool(members) and all(m.exits(year, scenario) for m in members)
+
+
 def _period(key: str) -> tuple[int, str | None]:
     year, _, scenario = key.partition(".")
     return int(year), scenario or None
@@ -111,7 +133,7 @@ def coverage_gaps(report: ParkReport, period: str) -> list[Owner]:
     return [
         owners[who]
         for who in sorted(base - here)
-        if who in owners and not owners[who].exits(year, scenario)
+        if who in owners and not _explained(report, owners[who], owners, year, scenario)
     ]
 
 
@@ -151,7 +173,7 @@ def missing_owners(report: ParkReport, locate: Locate) -> list[InputError]:
         lacking = [
             f"{y} 年{report.scenarios[s]}"
             for y, s in periods
-            if who not in _present(report, y, s) and not owner.exits(y, s)
+            if who not in _present(report, y, s) and not _explained(report, owner, owners, y, s)
         ]
         if not lacking:
             continue

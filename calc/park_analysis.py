@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tanping.calc.catalogues import closest, measure_catalogue
-from tanping.calc.coverage import comparable
+from tanping.calc.coverage import comparable, gap_text
 from tanping.calc.errors import InputError, Location, ReportErrors
 from tanping.calc.factors import Factor, FactorLibrary
 from tanping.calc.files import inside
@@ -764,11 +764,15 @@ def target_checks(result: ParkResult) -> list[TargetCheck]:
                         met,
                         ""
                         if met is not None
-                        else _decline_missing_reason(
-                            ledger,
-                            target,
-                            p,
-                            f"{prefix}.{base_period(report)}{subject}.{target.indicator}",
+                        else (
+                            (gap_text(report, p) + "，下降率不予计算")
+                            if target.industry is None and gap_text(report, p)
+                            else _decline_missing_reason(
+                                ledger,
+                                target,
+                                p,
+                                f"{prefix}.{base_period(report)}{subject}.{target.indicator}",
+                            )
                         ),
                     )
                 )

@@ -54,7 +54,7 @@ from tanping.calc.park_analysis import (
 from tanping.calc.pipeline import Result
 from tanping.templates import charts
 from tanping.templates.escape import Markup
-from tanping.templates.render import Cell, ReportRenderer, Table, macro
+from tanping.templates.render import Cell, ReportRenderer, Table, UnknownKey, macro
 from tanping.units.format import fixed, label
 
 WAN = 1e-4  # tCO2e -> 万tCO2e (and 万元 -> 亿元, tce -> 万tce), for display only
@@ -303,9 +303,43 @@ class ParkRenderer(ReportRenderer):
         """A percentage figure with fixed decimals: ``25.46%``."""
         return self.fig(key, decimals)
 
+    def _not_compared(self, key: str) -> Markup | None:
+        """Why a change, decline or potential is not in the ledger: its period covers other
+        industries than the one it is compared with (None when that is not the reason)."""
+        if key in self.ledger or not key.startswith(("change.", "parkperf.", "potential.")):
+            return None
+        parts = key.split(".")
+        period = ".".join(parts[1:3]) if key.startswith("potential.") else ""
+        if not period:
+            period = next(
+                (p for p in self.result.periods if key.startswith(f"{parts[0]}.{p}.")), ""
+            )
+        why = gap_text(self.report, period) if "." in period else ""
+        return Markup("—（{}，不予计算）").format(why) if why else None
+
+    @macro
+    def fig(
+        self,
+        key: str,
+        decimals: int | None = None,
+        *,
+        unit: bool = True,
+        scale: float = 1.0,
+        unit_label: str | None = None,
+    ) -> Markup:
+        """As :meth:`ReportRenderer.fig`; a figure not computed because its periods cover
+        different industries is printed as "—" with the reason."""
+        why = self._not_compared(key)
+        if why is not None:
+            return why
+        return super().fig(key, decimals, unit=unit, scale=scale, unit_label=unit_label)
+
     @macro
     def rate(self, key: str, decimals: int = 2) -> Markup:
         """A change rate as words: ``增长 25.46%`` / ``下降 3.10%``."""
+        why = self._not_compared(key)
+        if why is not None:
+            return why
         figure = self.figure(key)
         word = "增长" if figure.value >= 0 else "下降"
         return Markup("{}{}").format(
@@ -1610,6 +1644,42 @@ class ParkRenderer(ReportRenderer):
                 return Markup("的变化率不予计算（{}）").format(why)
             return Markup("变化率无法计算")
         return self.rate(key)
+
+    @macro
+    def input_value(self, owner: str, field: str, period: int | None = None) -> str:
+        """A value the report writes in a source row, as written (``18.0 万t``): the row of
+        ``owner`` (enterprise or industry) in ``period`` (the base year by default) whose source
+        type and field are ``field`` (``process.clinker``, ``wastewater.tow``,
+        ``process.production.双加压法``), so that prose states inputs without retyping them."""
+        year = int(period or self.report.history[-1])
+        kind, *path = field.split(".")
+        found = []
+        for source in self.report.sources:
+            if source.period != year or source.scenario is not None:
+                continue
+            if owner not in (source.enterprise, source.industry):
+                continue
+            value: Any = getattr(source, kind, None)
+            for name in path:
+                value = value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+            if value is not None:
+                found.append(value)
+        if len(found) != 1:
+            raise UnknownKey(
+                f"{year} 年 “{owner}” 的 {field} {'没有' if not found else '有多行'}",
+                "input_value(owner, field, period) 须恰好指向一行排放源的一个字段，"
+                '如 input_value("临江南方水泥有限公司", "process.clinker")',
+            )
+        return label(found[0].text)
+
+    @macro
+    def target_value(self, index: int) -> str:
+        """The ``index``-th target of ``targets:`` as prose states it: ``30%``, ``7.2 tCO₂e/t``."""
+        target = self.report.targets[index]
+        if target.decline_pct is not None:
+            return f"{target.decline_pct:g}%"
+        assert target.value is not None
+        return label(target.value.text)
 
     @macro
     def gas_count(self, periods: Sequence[str] | None = None) -> str:

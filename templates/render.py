@@ -391,6 +391,20 @@ class ReportRenderer:
         return self.ledger[key]
 
     @macro
+    def fact(self, name: str) -> str:
+        """A descriptive fact the report states in ``facts:`` (a rating, a design efficiency):
+        printed as written, so that prose never types a quantity by hand."""
+        facts = self.report.facts
+        if name not in facts:
+            close = difflib.get_close_matches(name, list(facts), n=3, cutoff=0.5)
+            near = f"是否为 {'、'.join(f'“{k}”' for k in close)}？" if close else ""
+            raise UnknownKey(
+                f"report.yml 的 facts 中没有 “{name}”",
+                f"{near}在 report.yml 中写 facts: {{{name}: <数值> <单位>}}",
+            )
+        return facts[name]
+
+    @macro
     def value(self, key: str) -> float:
         """The unrounded value of a ledger figure (for template logic, not for printing)."""
         return self.figure(key).value

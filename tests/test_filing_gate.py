@@ -39,7 +39,7 @@ def _problems(result: CliResult) -> list[str]:
 
 
 # ---- the worked examples and the scaffold ------------------------------------------------------
-@pytest.mark.parametrize("name", ["bj-heating"])
+@pytest.mark.parametrize("name", ["bj-heating", "cq-park"])
 def test_worked_examples_pass_the_filing_gate(cli: Run, name: str) -> None:
     result = cli(["check", "--filing", str(REPO / "content" / name)])
     assert result.code == 0, result.stderr
@@ -164,6 +164,59 @@ def test_empty_planning_scenario(cli: Run, tmp_path: Path) -> None:
         "cq-park/report.yml:17 scenarios.extra：2030、2035 年强化情景（extra）没有任何排放源数据"
         in (result.stderr)
     )
+
+
+def test_missing_enterprise_in_a_planning_period(cli: Run, tmp_path: Path) -> None:
+    """An enterprise of the base year without rows in a planning period fails the gate at its
+    declaration; an exit: with the reason lets it pass, and coverage_note() prints the reason."""
+    folder = _copy("cq-park", tmp_path)
+    path = folder / "report.yml"
+    text = path.read_text(encoding="utf-8")
+    rows = re.findall(
+        r"^  - \{period: 20(?:30|35), scenario: \w+, enterprise: 临江电气有限公司.*\n",
+        text,
+        flags=re.MULTILINE,
+    )
+    assert rows
+    for row in rows:
+        text = text.replace(row, "")
+    path.write_text(text, encoding="utf-8")
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if "name: 临江电气有限公司" in t)
+    result = cli(["check", "--filing", str(folder)])
+    assert result.code == 2, result.stderr
+    assert (
+        f"cq-park/report.yml:{line} enterprises[6]：企业“临江电气有限公司”2024 年有排放，但 "
+        "2030 年基准情景、2030 年对照情景、2035 年基准情景、2035 年对照情景 没有其排放源数据"
+    ) in result.stderr
+    assert "exit: {year: <年份>, reason: 关停}" in result.stderr
+    _edit(path, "key: false}", "key: false, exit: {year: 2028, reason: 整体搬迁出园区}}")
+    result = cli(["check", "--filing", str(folder)])
+    assert result.code == 0, result.stderr  # its industry has no other enterprise: explained too
+
+
+def test_unsourced_factor(cli: Run, tmp_path: Path) -> None:
+    folder = _copy("bj-heating", tmp_path)
+    _edit(folder / "report.yml", "  electricity.factor:", "  # electricity.factor:")
+    line = next(
+        n
+        for n, t in enumerate((folder / "report.yml").read_text(encoding="utf-8").splitlines(), 1)
+        if "name: 厂区用电" in t
+    )
+    result = cli(["check", str(folder)])
+    assert result.code == 0, result.stderr  # a filing rule, not a check rule
+    result = cli(["check", "--filing", str(folder)])
+    assert result.code == 2
+    assert (
+        f"bj-heating/report.yml:{line} existing.electricity[0]："
+        "本行自行给出的因子 factor 没有注明来源" in result.stderr
+    )
+    assert "factor_sources" in result.stderr
+
+
+def test_prose_counts_come_from_the_data() -> None:
+    """cq-park no longer says 六种 of the seven gases: the count is gas_count() of its data."""
+    text = (REPO / "content" / "cq-park" / "07-identification.md").read_text(encoding="utf-8")
+    assert "六种" not in text and "{{ gas_count() }}种" in text
 
 
 # ---- tanping check renders the chapters --------------------------------------------------------

@@ -235,7 +235,7 @@ def test_zero_base_intensity_gives_no_decline_and_says_why() -> None:
             "indicator": "output_value",
             "period": 2030,
             "scenario": "control",
-            "decline_pct": 10,
+            "decline_pct": "10 %",
         }
     ]
     from tanping.calc.park_analysis import target_checks
