@@ -108,12 +108,26 @@ class Cell:
 
 @dataclass
 class Table:
+    """A numbered table: one model for the site, the print and the Word/Excel copies.
+
+    ``key_columns`` is how many leading columns identify a row (a name, a group label): they are
+    repeated in every part when a wide table is split by columns. The layout fields are set for
+    the print by :func:`templates.layout.fit` (``None`` / ``""`` / ``0`` until then): ``widths``
+    the column widths in percent of the table (one per grid column), ``size`` ``""``, ``small``
+    (a smaller font) or ``landscape`` (a landscape page), ``part`` the number of this part of a
+    table split by columns (0: not split).
+    """
+
     id: str
     caption: str
     head: list[list[Cell]]
     body: list[list[Cell]]
     notes: list[str] = field(default_factory=list)
     css: str = ""
+    key_columns: int = 1
+    widths: list[float] | None = None
+    size: str = ""
+    part: int = 0
 
 
 @dataclass
@@ -636,7 +650,14 @@ class ReportRenderer:
             self.numbering.derivation_groups.setdefault(key, (table.id, self._page))
         self._pending = []
         self.built_tables[table.id] = table
-        return render_template("table.html.jinja", table=table, number=number)
+        if self.mode != "print":
+            return render_template("table.html.jinja", table=table, number=number, groups=None)
+        from tanping.templates.layout import fit, groups
+
+        return Markup("\n").join(
+            render_template("table.html.jinja", table=part, number=number, groups=groups)
+            for part in fit(table)
+        )
 
     def _chart(self, figure_id: str, caption: str, svg: str) -> Markup:
         number = self._number_figure(figure_id)

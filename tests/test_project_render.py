@@ -259,7 +259,7 @@ def test_rounding_note_only_where_shown_parts_do_not_add_up(
 
 
 def _level_text(folder: Path) -> str:
-    return text_of(chapter(renderer(folder, mode="print"), "03"))
+    return text_of(chapter(renderer(folder, mode="review"), "03"))
 
 
 def test_changing_a_target_flips_the_verdict_sentence(tmp_path: Path) -> None:
@@ -296,13 +296,13 @@ def test_levels_follow_the_order_of_clause_8_2(tmp_path: Path) -> None:
 def test_conclusion_of_the_worked_example_follows_the_target(tmp_path: Path) -> None:
     folder = tmp_path / "bj-heating"
     shutil.copytree(HEATING, folder)
-    conclusion = text_of(chapter(renderer(folder, mode="print"), "06"))
+    conclusion = text_of(chapter(renderer(folder, mode="review"), "06"))
     assert "拟建工程碳排放强度满足通州区新建集中供热项目碳排放强度控制目标要求" in conclusion
     assert "项目建设可行" in conclusion
     data = yaml.safe_load((folder / "report.yml").read_text("utf-8"))
     data["controls"]["intensity"][0]["value"] = "45 kgCO2/GJ"
     (folder / "report.yml").write_text(dump(data), encoding="utf-8")
-    conclusion = text_of(chapter(renderer(folder, mode="print"), "06"))
+    conclusion = text_of(chapter(renderer(folder, mode="review"), "06"))
     assert "拟建工程碳排放强度不满足通州区新建集中供热项目碳排放强度控制目标要求" in conclusion
     assert "项目建设可行" not in conclusion
 
