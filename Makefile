@@ -2,18 +2,23 @@
 #   make build      Debian packages (scripts/system-deps.sh), .venv, the site and one PDF per report
 #   make test       ruff check, ruff format --check, mypy -p tanping (strict), pytest (browser tests included)
 #   make site       the site only (no PDFs), quicker while writing
+#   make serve      tanping serve: the live preview on http://127.0.0.1:8000/ (no PDFs)
+#   make bench      build ratios measured in one run -> bench/README.md (tests/bench/)
 #   make properdocs a strict smoke build under ProperDocs, the maintained fork of MkDocs, in its
 #                   own venv (.venv-properdocs); part of .ci/run
 PY      := .venv/bin/python
 VENV_OK := .venv/.installed
 
-.PHONY: build site test lint typecheck unit bench clean system-deps properdocs
+.PHONY: serve build site test lint typecheck unit bench clean system-deps properdocs
 
 build: $(VENV_OK) ## site + one PDF per report
 	$(PY) -m tanping build
 
 site: $(VENV_OK)
 	$(PY) -m tanping build --no-pdf
+
+serve: $(VENV_OK)
+	$(PY) -m tanping serve
 
 $(VENV_OK): pyproject.toml scripts/system-deps.sh
 	bash scripts/system-deps.sh
@@ -43,8 +48,8 @@ test: lint typecheck unit
 properdocs: $(VENV_OK)
 	bash scripts/properdocs-smoke.sh
 
-bench: $(VENV_OK)
-	$(PY) -m tests.bench.ledger_bench
+bench: $(VENV_OK) ## ratios measured in one run, written to bench/README.md with the machine
+	$(PY) -m tests.bench.build_bench
 
 clean:
 	rm -rf site build .pytest_cache .mypy_cache .ruff_cache .venv-properdocs

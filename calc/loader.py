@@ -3,10 +3,10 @@
 A report is ``report.yml`` plus, optionally, every ``data/**/*.yml`` beside it (sorted by path),
 merged: mappings merge key by key, lists are concatenated, and a scalar given twice is an error.
 
-Parsing uses PyYAML's C parser with duplicate keys refused. Line numbers are not kept on the happy
-path (that would cost as much as the parse); :class:`SourceMap` composes a file's node tree only
-when an error has to be located, and maps a field path of the merged data back to the file, the
-line and the path within that file.
+Parsing uses PyYAML's C parser with duplicate keys refused. The node tree the data is built from
+is kept: :class:`SourceMap` maps a field path of the merged data back to the file, the line and
+the path within that file from its marks, so a file is parsed once (a report's derivations cite
+the line of every source row they add up).
 """
 
 from __future__ import annotations
@@ -235,6 +235,7 @@ class _UniqueKeyLoader(yaml.CSafeLoader):
     def __init__(self, stream: str, name: str = "<report>") -> None:
         super().__init__(stream)
         self._name = name
+        self.root: yaml.Node | None = None
         self._atoms: dict[tuple[str, str], Any] = {}
         if not self.yaml_path_resolvers:
             # Without path resolvers a tag depends on the node kind and text alone: resolve each
@@ -250,6 +251,7 @@ class _UniqueKeyLoader(yaml.CSafeLoader):
 
     def get_single_data(self) -> Any:
         node = self.get_single_node()
+        self.root = node
         if node is None:
             return None
         try:
@@ -456,11 +458,18 @@ def parse_yaml_file(path: Path, *, display: str | None = None) -> Any:
 
 def parse_yaml_text(text: str, name: str) -> Any:
     """Parse the text of one YAML file named ``name`` (see :func:`parse_yaml_file`)."""
+    return _parse(text, name)[0]
+
+
+def _parse(text: str, name: str) -> tuple[Any, yaml.Node | None]:
+    """The data of one YAML file and its node tree (whose marks give every line, so that a
+    :class:`SourceMap` never parses the file a second time)."""
     try:
         loader = _UniqueKeyLoader(text, name)
         try:
             with paused_gc():
-                return loader.get_single_data()
+                data = loader.get_single_data()
+            return data, loader.root
         finally:
             loader.dispose()
     except InputError as err:  # a duplicate key: the C parser's marks do not carry the file name
@@ -652,7 +661,7 @@ def read_report(folder: Path) -> tuple[dict[str, Any], SourceMap]:
     sources.files[main] = report
     text = read_text(report, main)
     budget = MAX_REPORT_BYTES - len(text)
-    data = parse_yaml_text(text, main)
+    data, sources._nodes[main] = _parse(text, main)
     if not isinstance(data, dict):
         raise InputError(
             "report.yml 的顶层应为映射（键: 值）",
@@ -671,7 +680,7 @@ def read_report(folder: Path) -> tuple[dict[str, Any], SourceMap]:
             )
         text = read_text(path, name, limit=min(MAX_FILE_BYTES, budget))
         budget -= len(text)
-        part = parse_yaml_text(text, name)
+        part, sources._nodes[name] = _parse(text, name)
         if part is None:
             continue
         if not isinstance(part, dict):
