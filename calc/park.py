@@ -1394,7 +1394,7 @@ def negative_totals(result: ParkResult, locate: Locate) -> list[InputError]:
         where: tuple[Key, ...] = ("sources", worst.index, worst.kind) if worst else ("sources",)
         errors.append(
             InputError(
-                f"{period_label(p, result.report.scenarios)} 的排放量为负：{named}"
+                f"{period_label(p, result.report.scenarios)}的排放量为负：{named}"
                 + (f"；使之为负的行：{rows}" if rows else ""),
                 "排放总量不能为负：调出电量按电网排放因子抵扣、减排量扣减之后，仍须不超过同期"
                 "排放；请核对 export、减排量的数值与单位",

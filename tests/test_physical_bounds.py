@@ -198,7 +198,7 @@ def test_net_export_below_zero_names_the_period_and_the_export_row() -> None:
     data = example(PARK_EXAMPLE)
     data["sources"][8]["electricity"]["export"] = "800000 MWh"  # 2024, industry 电子器件制造
     [error] = refusal(data)
-    assert error.problem.startswith("2024 的排放量为负")
+    assert error.problem.startswith("2024年的排放量为负")
     assert "电子器件制造" in error.problem and "调入（出）电力" in error.problem
     assert error.location is not None and error.location.path == "sources.8.electricity"
 
