@@ -7,6 +7,7 @@ says so on every page. Each rule is one function that returns the problems it fi
 
 The rules:
 
+- :func:`not_a_fixture`: a contract fixture (``fixture.yml``) is never filed;
 - :func:`placeholders`: no 【待填写】 (or any 【待…】 mark) left in a chapter or a data value;
 - :func:`structure`: every section the guideline's directory requires, in order, with the tables
   the section's clause asks for (``calc/data/structure_*.yml``);
@@ -392,7 +393,41 @@ def factor_sources(page: ReportRenderer) -> list[InputError]:
     return problems
 
 
+FIXTURE_FILE = "fixture.yml"
+
+
+def fixture_of(folder: Path) -> str | None:
+    """What a contract fixture says it is (``fixture.yml`` beside report.yml: ``purpose:``), or
+    None for a report. A fixture builds for the site but is never offered for filing."""
+    path = Path(folder) / FIXTURE_FILE
+    if not path.is_file():
+        return None
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return str(data.get("purpose") or "格式样例") if isinstance(data, dict) else "格式样例"
+
+
+def _purpose_line(folder: Path) -> int:
+    lines = (Path(folder) / FIXTURE_FILE).read_text(encoding="utf-8").splitlines()
+    return next((n for n, line in enumerate(lines, 1) if line.startswith("purpose:")), 1)
+
+
+def not_a_fixture(page: ReportRenderer) -> list[InputError]:
+    """A contract fixture (the input and ledger examples of the format) is not a report."""
+    purpose = fixture_of(page.folder)
+    if purpose is None:
+        return []
+    return [
+        InputError(
+            f"本目录是格式样例，不是评价报告：{purpose}",
+            f"样例只用于核对输入格式与计算结果，不作报批；写报告请用 tanping new 生成新目录，"
+            f"或删去 {FIXTURE_FILE}",
+            Location(_display(page.folder / FIXTURE_FILE, page.folder), _purpose_line(page.folder)),
+        )
+    ]
+
+
 RULES: tuple[Rule, ...] = (
+    not_a_fixture,
     placeholders,
     structure,
     typed_quantities,

@@ -296,3 +296,10 @@ def test_pdf_filing_refuses_a_draft_and_writes_nothing(cli: Run, tmp_path: Path)
     assert result.code == 2
     assert "报告尚不符合报批要求" in result.stderr and "占位标记" in result.stderr
     assert not list(folder.glob("*.pdf"))
+
+
+@pytest.mark.parametrize("name", ["spec-project", "spec-park"])
+def test_contract_fixtures_say_what_they_are_and_are_never_filed(cli: Run, name: str) -> None:
+    result = cli(["check", "--filing", str(REPO / "content" / name)])
+    assert result.code == 2
+    assert f"[1] {name}/fixture.yml:4：本目录是格式样例，不是评价报告" in result.stderr
