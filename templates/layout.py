@@ -35,6 +35,8 @@ PADDING_MM = 3.0
 SHORT = 6
 #: The key column holds names of up to this many characters on one line.
 KEY_HOLD = 9
+#: Added to each column's narrowest width: rounding of the widths must not break a run.
+SAFETY_EM = 0.5
 #: Where a longer Chinese text may break: every this many characters at the least.
 CJK_MIN = 3
 
@@ -130,6 +132,7 @@ def column_needs(table: Table) -> tuple[list[float], list[float]]:
         need = _min_em(p.cell, key=False) - sum(low[c] for c in span)
         if need > 0 and span:
             low[span[-1]] += need
+    low = [lo + SAFETY_EM if lo else 0.0 for lo in low]  # a run exactly as wide would break
     high = [max(h, lo) for h, lo in zip(high, low, strict=True)]
     return low, high
 

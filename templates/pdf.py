@@ -359,8 +359,44 @@ def build_html(
             (Markup(chapter), start) for chapter, start in zip(prepared, starts, strict=True)
         ],
         toc=toc,
+        title_phrases=title_phrases(meta.title),
         created=_utc(created).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
+
+
+#: Words of this field a title must not break inside (jieba's dictionary splits 碳/排放).
+TITLE_WORDS = ("碳排放", "温室气体", "产业园区", "排放评价", "环境影响", "减污降碳", "以新带老")
+_TOKENIZER: list[object] = []  # one jieba tokenizer of our own (the site's search has its own)
+
+
+def title_phrases(title: str) -> list[str]:
+    """The cover title in phrases, so that it breaks between phrases, never inside one
+    (“碳排放”, not “碳/排放”): jieba's words with :data:`TITLE_WORDS` added, a one-character
+    word joined to the next, and a bracketed part (“（2025—2035年）”) kept whole."""
+    import jieba
+
+    if not _TOKENIZER:
+        jieba.setLogLevel(logging.WARNING)
+        tokenizer = jieba.Tokenizer()
+        for word in TITLE_WORDS:
+            tokenizer.add_word(word)
+        _TOKENIZER.append(tokenizer)
+    words = _TOKENIZER[0].lcut(title)  # type: ignore[attr-defined]
+    phrases: list[str] = []
+    depth, carry = 0, ""
+    for word in words:
+        opening = depth > 0
+        depth += sum(word.count(c) for c in "（(《") - sum(word.count(c) for c in "）)》")
+        if opening or (phrases and word[:1] in "）)》，、："):
+            phrases[-1] += word
+        elif len(word) == 1 and depth == 0:
+            carry += word
+        else:
+            phrases.append(carry + word)
+            carry = ""
+    if carry:
+        phrases.append(carry)
+    return phrases
 
 
 def _base_folder(base_url: str) -> Path:
