@@ -124,3 +124,29 @@ def test_review_keeps_data_locations_and_grades() -> None:
     assert "数据位置" in appendix and "report.yml" in appendix
     filed = str(renderer(folder, mode="print").derivations())
     assert "数据位置" not in filed and "report.yml" not in filed and "等级" not in filed
+
+
+def docx_text(path: Path) -> str:
+    """Every paragraph of a Word file, its tables' cells included, one per line."""
+    import docx
+
+    document = docx.Document(str(path))
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            lines += [cell.text for cell in row.cells]
+    return "\n".join(lines)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "slug", [s for s in REPORTS if not (ROOT / "content" / s / "fixture.yml").exists()]
+)
+def test_word_copy_has_no_internal_words(tmp_path: Path, slug: str) -> None:
+    """The Word copy goes into the 报告书: the same scan as the filing PDF (issue 12)."""
+    from tanping.templates.word import export_docx
+
+    path = export_docx(ROOT / "content" / slug, tmp_path)
+    text = docx_text(path)
+    assert "计算过程" in text and len(text) > 5_000
+    assert internal_words(text) == []
