@@ -373,7 +373,11 @@ def title_phrases(title: str) -> list[str]:
     """The cover title in phrases, so that it breaks between phrases, never inside one
     (“碳排放”, not “碳/排放”): jieba's words with :data:`TITLE_WORDS` added, a one-character
     word joined to the next, and a bracketed part (“（2025—2035年）”) kept whole."""
-    import jieba
+    import warnings
+
+    with warnings.catch_warnings():  # jieba 0.42 imports pkg_resources, deprecated
+        warnings.simplefilter("ignore", UserWarning)
+        import jieba
 
     if not _TOKENIZER:
         jieba.setLogLevel(logging.WARNING)
