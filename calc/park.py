@@ -959,7 +959,7 @@ def aggregate(report: ParkReport, result: ParkResult) -> None:
                 f"{when} {industry.name} 温室气体排放量（扣除自身减排量）",
                 f"{industry.name}各排放源 − 减排量",
             )
-        for gas in sorted((g for q, g in gases if q == p), key=_gas_order):
+        for gas in sorted((g for q, g in gases if q == p), key=lambda g: (_gas_order(g), g)):
             ledger.add(
                 f"gas.{p}.{gas}",
                 gases[(p, gas)],

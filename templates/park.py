@@ -1291,8 +1291,8 @@ class ParkRenderer(ReportRenderer):
         for n, key in enumerate(keys):
             industry, domain, source, detail = key
             entry = found[key]
-            gases = sorted(
-                entry["gases"], key=lambda g: gas_order.index(g) if g in gas_order else 99
+            gases = sorted(  # known gases in their order, then the others by name: never set order
+                entry["gases"], key=lambda g: (gas_order.index(g) if g in gas_order else 99, g)
             )
             cells = []
             if n == 0 or keys[n - 1][0] != industry:
