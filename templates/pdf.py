@@ -158,8 +158,14 @@ def _drop_cjk_segment_breaks(fragment: str) -> str:
     )
 
 
-def _prepare(chapters: list[str]) -> tuple[list[str], list[TocEntry]]:
-    """Give every h1/h2 an id, collect the contents, normalise tables and inline SVG."""
+#: The number a numbered heading starts with (``9.1.2 标题``: the renderer's numbers).
+_HEADING_NUMBER_RE = re.compile(r"^(\s*)(\d+(?:\.\d+)*)\s+")
+
+
+def _prepare(chapters: list[str], *, numbered: bool = False) -> tuple[list[str], list[TocEntry]]:
+    """Give every h1/h2 an id, collect the contents, normalise tables and inline SVG. With
+    ``numbered`` the headings carry their numbers (the renderer's): each becomes a span, and
+    the contents, bookmarks and running header show it as written (no CSS counters)."""
     toc: list[TocEntry] = []
     # Every id in the fragments, so that generated ids never collide with the caller's.
     all_ids = Counter(
@@ -193,6 +199,10 @@ def _prepare(chapters: list[str]) -> tuple[list[str], list[TocEntry]]:
         attrs, inner = match.group(2), match.group(3)
         if level == 1:
             in_appendix = "appendix" in (_attr(_CLASS_RE, attrs) or "").split()
+        if numbered and not in_appendix:
+            inner = _HEADING_NUMBER_RE.sub(
+                '\\1<span class="heading-number">\\2</span>\u2003', inner, count=1
+            )
         anchor = _attr(_ID_RE, attrs)
         if anchor is None:
             if level > 2:
@@ -207,7 +217,10 @@ def _prepare(chapters: list[str]) -> tuple[list[str], list[TocEntry]]:
         heading_ids.add(anchor)
         if level > 2:
             return f"<h{level}{attrs}>{inner}</h{level}>"
-        toc.append(TocEntry(level, anchor, _plain_text(inner), in_appendix))
+        title = _plain_text(inner)
+        if numbered and not in_appendix:  # the number as the counters wrote it: an em space
+            title = _HEADING_NUMBER_RE.sub("\\2\u2003", title, count=1)
+        toc.append(TocEntry(level, anchor, title, in_appendix))
         return f"<h{level}{attrs}>{inner}</h{level}>"
 
     prepared = []
@@ -344,20 +357,18 @@ def build_html(
     chapters: list[str],
     *,
     created: dt.datetime,
-    numbers: list[int | None] | None = None,
+    numbered: bool = False,
 ) -> str:
     """The complete HTML document that is printed (exposed for inspection and tests).
 
-    ``numbers`` gives each chapter its own number (a park chapter set starts at 5, as the
-    guideline's sections do; None continues the count); by default chapters count from 1.
+    ``numbered``: the chapters' headings carry their numbers (``# 9.1 …``, the renderer's, from
+    the report's place in its host document); else CSS counters number the chapters from 1.
     """
-    prepared, toc = _prepare(chapters)
-    starts = [None if n is None else n - 1 for n in numbers] if numbers else [None] * len(prepared)
+    prepared, toc = _prepare(chapters, numbered=numbered)
     return _ENV.get_template("document.html.jinja").render(
         meta=meta,
-        chapters=[
-            (Markup(chapter), start) for chapter, start in zip(prepared, starts, strict=True)
-        ],
+        chapters=[Markup(chapter) for chapter in prepared],
+        numbered=numbered,
         toc=toc,
         title_phrases=title_phrases(meta.title),
         created=_utc(created).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -418,17 +429,17 @@ def render_pdf(
     created: dt.datetime | None = None,
     pdf_a: bool = False,
     base_url: str | None = None,
-    numbers: list[int | None] | None = None,
+    numbered: bool = False,
 ) -> bytes:
     """Render the chapters as one A4 PDF; raise :class:`PrintError` on font/glyph problems.
 
-    ``numbers``: the chapter number of each chapter (see :func:`build_html`)."""
+    ``numbered``: the headings carry their numbers (see :func:`build_html`)."""
     if not chapters:
         raise PrintError(
             "没有可打印的章节", "在报告目录中加入以编号开头的章节文件，如 01-项目概述.md"
         )
     moment = _utc(created if created is not None else _default_created())
-    source = build_html(meta, chapters, created=moment, numbers=numbers)
+    source = build_html(meta, chapters, created=moment, numbered=numbered)
     fetcher = _ContainedFetcher([PRINT_DIR] + ([_base_folder(base_url)] if base_url else []))
     font_config = FontConfiguration()
     stylesheet = weasyprint.CSS(

@@ -52,7 +52,7 @@ from tanping.templates.render import (
     APPENDIX_PAGE,
     ReportRenderer,
     chapter_files,
-    chapter_number,
+    number_headings,
 )
 from tanping.templates.session import BuildEvents, Session, Summary, Written
 
@@ -175,7 +175,7 @@ def render_page(report: ReportRenderer, path: Path, source: str | None = None) -
     """
     if source is not None:
         return report.render_source(source, path)
-    text = number_headings(report.render_chapter(path), chapter_number(path))
+    text = number_headings(report.render_chapter(path), report.chapter_number(path))
     draft = is_draft(report)
     pdf = pdf_name(report.folder, draft=draft)
     pdf_url = f"../{pdf}" if report.directory_urls else pdf
@@ -187,33 +187,6 @@ def render_page(report: ReportRenderer, path: Path, source: str | None = None) -
         '　·　<a href="{}">计算过程</a></p>\n'
     ).format(pdf_url, DRAFT_MARK if draft else "报批版", copies, report.page_url(APPENDIX_PAGE))
     return _after_title(text, str(link))
-
-
-_HEADING = re.compile(r"^(#{1,4})\s+(.*)$")
-
-
-def number_headings(text: str, chapter: int) -> str:
-    """Number a chapter's headings as the PDF does (``# 2 碳排放核算``, ``## 2.1 …``,
-    ``### 2.1.1 …``), so that the site, its navigation and the filed PDF read alike.
-    Fenced code is left alone; a chapter without a number is left as it is."""
-    if chapter <= 0:
-        return text
-    counters = [chapter, 0, 0, 0]
-    fenced = False
-    lines = text.split("\n")
-    for index, line in enumerate(lines):
-        if line.lstrip().startswith(("```", "~~~")):
-            fenced = not fenced
-        match = None if fenced else _HEADING.match(line)
-        if match is None:
-            continue
-        level = len(match.group(1))
-        if level > 1:
-            counters[level - 1] += 1
-            counters[level:] = [0] * (4 - level)
-        number = ".".join(str(n) for n in counters[:level])
-        lines[index] = f"{match.group(1)} {number} {match.group(2)}"
-    return "\n".join(lines)
 
 
 def _after_title(text: str, addition: str) -> str:
@@ -306,7 +279,8 @@ def print_meta(report: Any) -> PrintMeta:
 
 
 def chapter_html(page: ReportRenderer, path: Path) -> str:
-    text = page.render_chapter(path)
+    """One chapter as the PDF prints it: HTML with its headings numbered from its place."""
+    text = number_headings(page.render_chapter(path), page.chapter_number(path))
     return str(markdown.markdown(text, extensions=MARKDOWN_EXTENSIONS, output_format="html"))
 
 
@@ -336,7 +310,6 @@ def export_pdf(
     files = chapter_files(folder)
     chapters = [chapter_html(page, path) for path in files]
     chapters.append(f'<h1 class="appendix">{APPENDIX_TITLE}</h1>\n' + str(page.derivations()))
-    numbers: list[int | None] = [chapter_number(path) for path in files]
     ledger = page.ledger.to_json().encode("utf-8")
     data = render_pdf(
         dataclasses.replace(print_meta(page.report), draft=draft),
@@ -345,7 +318,7 @@ def export_pdf(
         created=created_at(folder),
         pdf_a=pdf_a,
         base_url=str(folder),
-        numbers=[*numbers, None],
+        numbered=True,
     )
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

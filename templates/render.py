@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import json
 import re
 import types
@@ -39,7 +40,7 @@ import jinja2
 import pydantic
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from tanping.calc.errors import InputError, Location
+from tanping.calc.errors import InputError, Location, ReportErrors
 from tanping.calc.ledger import Derivation, Figure
 from tanping.calc.pipeline import Result
 from tanping.templates.escape import Data, Markup, inert, url
@@ -72,6 +73,67 @@ def chapter_files(folder: Path) -> list[Path]:
 def chapter_number(path: Path) -> int:
     match = CHAPTER_FILE.match(path.name)
     return int(match.group(1)) if match else 0
+
+
+@dataclass(frozen=True)
+class ChapterNumber:
+    """Where one chapter file sits: ``parts`` is the number of its ``#`` heading (``(9, 1)``:
+    its ``##`` headings are 9.1.1 …; standalone, the file's own number ``(2,)``), ``caption``
+    the prefix of its 表/图 numbers (``9.1`` for 表 9.1-1, or ``9`` for 表 9-1)."""
+
+    parts: tuple[int, ...]
+    caption: str
+
+    @property
+    def text(self) -> str:
+        return ".".join(str(n) for n in self.parts)
+
+    @property
+    def depth(self) -> int:
+        """The heading level of the file's ``#`` heading in the host document (1 = chapter)."""
+        return len(self.parts)
+
+    def heading(self, counts: Sequence[int]) -> str:
+        """The number of a heading ``len(counts)`` levels below the file's ``#`` heading, whose
+        counts within their parents are ``counts`` (``(2, 1)`` -> 9.1.2.1)."""
+        return ".".join(str(n) for n in (*self.parts, *counts))
+
+    def title(self) -> str:
+        """How the text of this file is named in the appendix: 第 2 章, or 9.1 节."""
+        return f"第 {self.text} 章" if self.depth == 1 else f"{self.text} 节"
+
+
+def standalone_number(path: Path) -> ChapterNumber:
+    """A chapter file numbered by its own name (``02-accounting.md`` is chapter 2)."""
+    number = chapter_number(path)
+    return ChapterNumber((number,), str(number))
+
+
+_HEADING_LINE = re.compile(r"^(#{1,6})\s+(.*)$")
+
+
+def number_headings(text: str, number: ChapterNumber | None) -> str:
+    """Number a chapter's Markdown headings from its place (``# 9.1 …``, ``## 9.1.1 …``,
+    ``### 9.1.1.1 …``; standalone ``# 2 …``, ``## 2.1 …``): the site, its navigation, the
+    Word copy and the PDF read alike. Fenced code is left alone; so is a chapter without a
+    number (``None``, or a file whose name has no leading number)."""
+    if number is None or not number.parts or number.parts[0] <= 0:
+        return text
+    counts = [0] * 6
+    fenced = False
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        match = None if fenced else _HEADING_LINE.match(line)
+        if match is None:
+            continue
+        level = len(match.group(1))
+        if level > 1:
+            counts[level - 2] += 1
+            counts[level - 1 :] = [0] * (6 - level + 1)
+        lines[index] = f"{match.group(1)} {number.heading(counts[: level - 1])} {match.group(2)}"
+    return "\n".join(lines)
 
 
 class RenderError(InputError):
@@ -265,10 +327,11 @@ class ReportRenderer:
         self.built_tables: dict[str, Table] = {}
         self.built_charts: dict[str, tuple[str, str]] = {}  # id -> (caption, svg)
         self._collecting = False
-        self._chapter = 0
+        self._chapter = standalone_number(Path("0"))
         self._page = ""
-        self._table_count = 0
-        self._figure_count = 0
+        self._places: dict[str, ChapterNumber] | None = None  # file name -> its place
+        self._table_counts: dict[str, int] = {}  # 表 numbers given, by caption prefix
+        self._figure_counts: dict[str, int] = {}
         self._outer = ""  # the macro the chapter called, while it runs
         self._prose_count = 0  # figures in the text of the current page (filing markers)
         self._pending: list[str] = []  # marked figures waiting for the table that shows them
@@ -311,10 +374,8 @@ class ReportRenderer:
     # ---- passes --------------------------------------------------------------------------------
     def render_chapter(self, path: Path) -> str:
         """One chapter's Markdown with every call evaluated."""
-        self._chapter = chapter_number(path)
+        self._chapter = self.chapter_number(path)
         self._page = path.stem
-        self._table_count = 0
-        self._figure_count = 0
         self._prose_count = 0
         return self.render_source(path.read_text(encoding="utf-8"), path)
 
@@ -342,6 +403,8 @@ class ReportRenderer:
     def collect(self, chapters: Iterable[Path]) -> None:
         """First pass: number tables, figures and derivations in document order."""
         self._collecting = True
+        self._table_counts.clear()
+        self._figure_counts.clear()
         try:
             for path in chapters:
                 self.render_chapter(path)
@@ -352,17 +415,87 @@ class ReportRenderer:
             self.numbering.derivation_groups.clear()
 
     # ---- numbering -----------------------------------------------------------------------------
+    def chapter_number(self, path: Path) -> ChapterNumber:
+        """The place of chapter file ``path``: from ``numbering:`` of report.yml (the host
+        document's chapter or section), else standalone (the file's own number). The one place
+        headings, 表/图 numbers, the contents, the site and the Word copy take it from."""
+        if self._places is None:
+            self._places = self._host_numbers()
+        if not self._places:
+            return standalone_number(path)
+        return self._places.get(path.name, standalone_number(path))
+
+    def _host_numbers(self) -> dict[str, ChapterNumber]:
+        """``numbering:`` checked against the folder: every key a chapter file of it, every
+        chapter file given a number, numbers ascending in file order and none inside another."""
+        numbering = getattr(self.report, "numbering", None)
+        if numbering is None:
+            return {}
+        files = [path.name for path in chapter_files(self.folder)]
+        problems: list[InputError] = []
+
+        def refuse(key: str | None, problem: str, hint: str) -> None:
+            from tanping.calc.loader import read_report
+
+            where = ("numbering", "chapters", key) if key is not None else ("numbering",)
+            problems.append(InputError(problem, hint, read_report(self.folder)[1].locate(where)))
+
+        for key in numbering.chapters:
+            if key not in files:
+                near = difflib.get_close_matches(key, files, n=1, cutoff=0.5)
+                refuse(
+                    key,
+                    f"numbering 的 “{key}” 不是本报告目录中的章节文件",
+                    (f"是否为 {near[0]}？" if near else "")
+                    + f"键为章节文件名（含 .md），本目录的章节文件：{'、'.join(files)}",
+                )
+        missing = [name for name in files if name not in numbering.chapters]
+        if missing:
+            refuse(
+                None,
+                f"numbering 没有给出章节文件 {'、'.join(missing)} 的章节号",
+                "给出每个章节文件在主报告中的章节号（如 03-level.md: \"9.3\"），"
+                "或删去 numbering 按本章独立编号",
+            )
+        parts = {
+            name: tuple(int(n) for n in numbering.chapters[name].split("."))
+            for name in files
+            if name in numbering.chapters
+        }
+        ordered = list(parts.items())
+        for (before, a), (name, b) in itertools.pairwise(ordered):
+            if b <= a or b[: len(a)] == a:
+                refuse(
+                    name,
+                    f"章节号 {'.'.join(map(str, b))}（{name}）"
+                    + ("在前一章节号之内" if b[: len(a)] == a else "不大于前一文件的章节号")
+                    + f" {'.'.join(map(str, a))}（{before}）",
+                    "章节文件按文件名排序印出：章节号须随之递增，且互不包含"
+                    "（9 与 9.1 不能并存：9 的各节已是 9.1、9.2 …）",
+                )
+        if problems:
+            raise problems[0] if len(problems) == 1 else ReportErrors(problems)
+        by_chapter = numbering.captions == "chapter"
+        return {
+            name: ChapterNumber(
+                number, str(number[0]) if by_chapter else ".".join(map(str, number))
+            )
+            for name, number in parts.items()
+        }
+
     def _number_table(self, table_id: str) -> str:
         if self._collecting and table_id not in self.numbering.tables:
-            self._table_count += 1
-            self.numbering.tables[table_id] = f"{self._chapter}-{self._table_count}"
+            prefix = self._chapter.caption
+            count = self._table_counts[prefix] = self._table_counts.get(prefix, 0) + 1
+            self.numbering.tables[table_id] = f"{prefix}-{count}"
             self.numbering.pages[table_id] = self._page
         return self.numbering.tables.get(table_id, "?")
 
     def _number_figure(self, figure_id: str) -> str:
         if self._collecting and figure_id not in self.numbering.figures:
-            self._figure_count += 1
-            self.numbering.figures[figure_id] = f"{self._chapter}-{self._figure_count}"
+            prefix = self._chapter.caption
+            count = self._figure_counts[prefix] = self._figure_counts.get(prefix, 0) + 1
+            self.numbering.figures[figure_id] = f"{prefix}-{count}"
             self.numbering.pages[figure_id] = self._page
         return self.numbering.figures.get(figure_id, "?")
 
@@ -383,6 +516,23 @@ class ReportRenderer:
         else:
             raise KeyError(f"没有 id 为 “{target}” 的表或图")
         return Markup('<a class="xref" href="{}">{}</a>').format(url(self._href(target)), text)
+
+    @macro
+    def chapter(self, name: str) -> Markup:
+        """A reference to another chapter file of this report by its name (``"10-measures"``):
+        its number in the document this report sits in, ``第 10 章``, or ``7.3 节`` when
+        ``numbering:`` places the file as section 7.3 of the host EIA document."""
+        stem = name.removesuffix(".md")
+        if stem not in {path.stem for path in chapter_files(self.folder)}:
+            stems = [path.stem for path in chapter_files(self.folder)]
+            raise UnknownKey(
+                f"没有名为 “{name}” 的章节文件",
+                f"写章节文件名（不含 .md），本报告的章节：{'、'.join(stems)}",
+            )
+        text = self.chapter_number(self.folder / f"{stem}.md").title()
+        if self.mode == "print":
+            return Markup("{}").format(text)
+        return Markup('<a class="xref" href="{}">{}</a>').format(url(self.page_url(stem)), text)
 
     def page_url(self, stem: str) -> str:
         """The URL of another page of this report, relative to the current page."""
@@ -545,8 +695,7 @@ class ReportRenderer:
             if key not in self.ledger:
                 return match.group(0)
             figure = self.ledger[key]
-            shown = fixed(figure.value, 2) if figure.unit != "%" else significant(figure.value)
-            return f"{shown} {label(figure.unit)}"
+            return f"{shown_value(figure.value, figure.unit)} {label(figure.unit)}"
 
         return self._PLACEHOLDER.sub(value, text)
 
@@ -579,7 +728,7 @@ class ReportRenderer:
                     "factors": d.factors,
                     "inputs": d.inputs,
                     "sources": self.source_lines(d, limit=APPENDIX_SOURCES),
-                    "value": fixed(figure.value, 6).rstrip("0").rstrip("."),
+                    "value": shown_value(figure.value, figure.unit),
                     "unit": label(figure.unit),
                 }
             )
@@ -614,7 +763,7 @@ class ReportRenderer:
                     "label": self.plain(figure.label),
                     "formula": self.plain(formula),
                     "substituted": self.plain(substituted),
-                    "value": fixed(figure.value, 6).rstrip("0").rstrip("."),
+                    "value": shown_value(figure.value, figure.unit),
                     "unit": label(figure.unit),
                     "factors": [
                         self.plain(f"{f.parameter} {f.value}（{f.citation}）")
@@ -639,9 +788,10 @@ class ReportRenderer:
         return f"{self.page_title(page)}正文"
 
     def page_title(self, stem: str) -> str:
-        """How the text of a page is named in the appendix: its number (第 2 章)."""
-        match = CHAPTER_FILE.match(stem + " ")
-        return f"第 {int(match.group(1))} 章" if match else ""
+        """How the text of a page is named in the appendix: its number (第 2 章, 9.2 节)."""
+        if not CHAPTER_FILE.match(stem + " "):
+            return ""
+        return self.chapter_number(self.folder / f"{stem}.md").title()
 
     # ---- tables and figures ----------------------------------------------------------------------
     def _table(self, table: Table) -> Markup:
@@ -678,6 +828,15 @@ class ReportRenderer:
         if abs(added - parse(shown_total)) > 10 ** (-decimals) / 2:
             return "注：表中数值经四舍五入，分项之和与合计可能略有出入；合计由未修约的分项计算。"
         return None
+
+
+def shown_value(value: float, unit: str) -> str:
+    """A figure at the rounding the report prints it (as :meth:`ReportRenderer.fig` does by
+    default): two decimals, a percentage or a value below 0.005 to three significant digits, so
+    that the appendix's results read as the tables' and none shows as 0.00."""
+    if unit == "%" or (value != 0 and abs(value) < 0.005):
+        return significant(value)
+    return fixed(value, 2)
 
 
 def is_input(derivation: Derivation | None) -> bool:

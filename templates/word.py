@@ -1,7 +1,7 @@
 """The Word copy of a report (``tanping docx``): the print chapters laid out with python-docx.
 
 The chapters are rendered exactly as for the PDF (print mode, headings numbered by
-:func:`publish.number_headings`, Python-Markdown with the site's extensions). The HTML is walked
+:func:`render.number_headings`, Python-Markdown with the site's extensions). The HTML is walked
 once: headings, paragraphs, lists and notes become Word paragraphs in the styles of the reference
 document ``print/reference.docx`` (A4; body 宋体 小四 with Noto Serif CJK SC named as its
 alternative, headings 黑体 with Noto Sans CJK SC). A ``<figure class="table">`` is not read back
@@ -44,7 +44,13 @@ from lxml.etree import _Element
 
 from tanping.calc.errors import Location, TanpingError
 from tanping.templates.pdf import BODY_FONT, HEADING_FONT
-from tanping.templates.render import Cell, ReportRenderer, Table, chapter_files, chapter_number
+from tanping.templates.render import (
+    Cell,
+    ReportRenderer,
+    Table,
+    chapter_files,
+    number_headings,
+)
 
 __all__ = ["DocxError", "docx_name", "export_docx", "make_reference", "svg_png"]
 
@@ -657,7 +663,6 @@ def build_document(page: ReportRenderer, *, draft: bool) -> DocumentObject:
         APPENDIX_TITLE,
         DRAFT_MARK,
         MARKDOWN_EXTENSIONS,
-        number_headings,
         print_meta,
     )
 
@@ -686,7 +691,7 @@ def build_document(page: ReportRenderer, *, draft: bool) -> DocumentObject:
     subtitle.runs[0].font.size = Pt(16)
     writer = _Writer(document, page)
     for path in chapter_files(page.folder):
-        text = number_headings(page.render_chapter(path), chapter_number(path))
+        text = number_headings(page.render_chapter(path), page.chapter_number(path))
         html = markdown.markdown(text, extensions=MARKDOWN_EXTENSIONS, output_format="html")
         writer.blocks(lxml_html.fragment_fromstring(html, create_parent="div"))
     writer.appendix(APPENDIX_TITLE)

@@ -8,8 +8,9 @@ validation costs a dictionary look-up per field, not a pint operation.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator
 
@@ -318,3 +319,48 @@ def factor_sources_keys(
         if not text.strip():
             raise UnitError(f"factor_sources.{key} 没有写来源", "写明文件名称、表号或条款与年份")
     return given
+
+
+# ---- where the chapter sits in its host EIA document ---------------------------------------------
+
+#: A host chapter or section number: ``9``, ``4.6``, ``7.3.2`` (at most four levels, each > 0).
+_HOST_NUMBER = re.compile(r"^[1-9][0-9]{0,2}(?:\.[1-9][0-9]{0,2}){0,3}$")
+
+
+def _host_number(value: object) -> object:
+    if isinstance(value, bool):
+        return value  # left to the field's own type error
+    if isinstance(value, float):  # YAML read 9.10 as the float 9.1: the text is lost
+        raise UnitError(
+            f"章节号 {value:g} 须写作带引号的文字",
+            f'写作 “"{value:g}"”：不加引号时 YAML 把 9.10 读作数 9.1',
+        )
+    if isinstance(value, int):
+        value = str(value)
+    if isinstance(value, str) and not _HOST_NUMBER.match(value.strip()):
+        raise UnitError(
+            f"“{value}” 不是章节号",
+            "章节号为以点分隔的正整数，最多四级，如 9、4.6、7.3.2（不写 “第”“章”“节”）",
+        )
+    return value
+
+
+#: A chapter or section number of the host document (validated text such as ``"4.6"``).
+HostNumber = Annotated[str, BeforeValidator(_host_number)]
+
+
+class HostNumbering(Strict):
+    """Where each chapter file sits in its host EIA document (``numbering:`` of report.yml).
+
+    Both guidelines place this content inside the EIA document: the Beijing App. D directory
+    (“在环境影响评价文件中编制相应章节”) as one chapter, whose items become its sections
+    (``01-overview.md: "9.1"`` …), and the Chongqing sections merged into the chapters of the plan
+    EIA (clause 14): ``05-planning.md: "4.6"``, ``07-identification.md: "7.3"`` …. A file's
+    headings number below its host number (``9.1`` → ``9.1.1``), and ``captions`` chooses the
+    表/图 numbers: ``section`` counts per host number (表 9.2-1), ``chapter`` per host chapter,
+    the first part of the number (表 9-1, counting on across the chapter's sections). That every
+    key is a chapter file of the folder is checked when the report is rendered.
+    """
+
+    chapters: dict[Name, HostNumber] = Field(min_length=1)
+    captions: Literal["section", "chapter"] = "section"

@@ -23,6 +23,7 @@ from tanping.calc.models.common import (
     Fraction,
     GridFactor,
     HeatingValue,
+    HostNumbering,
     Line,
     Name,
     OxidationRate,
@@ -611,6 +612,7 @@ class ParkReport(Strict):
     date: Line = ""
     factor_sources: dict[Text, Paragraph] = {}
     facts: dict[Text, Fact] = {}
+    numbering: HostNumbering | None = None  # where it sits in the host EIA document
 
     @field_validator("factor_sources")
     @classmethod

@@ -17,6 +17,7 @@ from tanping.calc.models.common import (
     GridFactor,
     HeatFactor,
     HeatingValue,
+    HostNumbering,
     Line,
     Name,
     OxidationRate,
@@ -224,6 +225,7 @@ class ProjectReport(Strict):
     date: Line = ""
     factor_sources: dict[Text, Paragraph] = {}
     facts: dict[Text, Fact] = {}
+    numbering: HostNumbering | None = None  # where it sits in the host EIA document
 
     @field_validator("factor_sources")
     @classmethod
