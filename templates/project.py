@@ -790,16 +790,24 @@ class ProjectRenderer(ReportRenderer):
                 if check.intensity < check.target
                 else ("等于" if check.intensity == check.target else "高于")
             )
+            # The verdict only against the basis clause 8.2 selects; any other value is a
+            # comparison (优于 / 未达到 …水平) that never reads as a verdict.
+            outcome = (
+                Markup("<strong>{}</strong>要求").format("满足" if check.meets else "不满足")
+                if primary
+                else Markup("{}{}水平").format(
+                    "未达到" if not check.meets else ("优于" if relation == "低于" else "达到"),
+                    first.level,
+                )
+            )
             clauses.append(
-                Markup(
-                    "{phase}碳排放强度为 {value}，{relation}该值，<strong>{verdict}</strong>要求"
-                ).format(
+                Markup("{phase}碳排放强度为 {value}，{relation}该值，{outcome}").format(
                     phase=PHASE_COLUMNS.get(check.phase, "总体工程"),
                     value=self._figure_markup(
                         figure, f"{fixed(figure.value, 2)} {label(figure.unit)}"
                     ),
                     relation=relation,
-                    verdict="满足" if check.meets else "不满足",
+                    outcome=outcome,
                 )
             )
         return Markup("以{name}（{level}，{target}）{role}，{clauses}。").format(
@@ -963,7 +971,41 @@ class ProjectRenderer(ReportRenderer):
             [fixed(v, 2) for v in investments], fixed(sum(investments), 2)
         ) or self._sum_note([fixed(v, 2) for v in reductions], fixed(sum(reductions), 2)):
             notes.append(ROUNDING_NOTE)
+        retirements = self._retirement_rows()
+        if retirements:
+            body += retirements
+            notes.append(
+                "“以新带老”碳减排量为随本项目关停、拆除的现有排放源的碳排放量（计入表 B.2），"
+                "与上列措施的碳减排效果基准不同，不计入合计。"
+            )
         return self._table(Table("c1", "碳减排措施表", head, body, notes, css="c1"))
+
+    def _retirement_rows(self) -> list[list[Cell]]:
+        """The “以新带老” measures of table C.1 (clause 9.1.1): each source of ``retired`` shut
+        or removed with the project, its reduction that source's emissions (table B.1)."""
+        retired = self.report.retired
+        if retired is None:
+            return []
+        rows = [row for row in retired.rows() if f"b1.retired.{row.name}" in self.ledger]
+        body = []
+        for n, row in enumerate(rows):
+            consumption = getattr(row, "consumption", None) or getattr(row, "activity", None)
+            fuel = getattr(row, "fuel", "")
+            scale = (
+                f"年消耗{fuel or ''}{label(consumption.text)}"
+                if isinstance(consumption, Amount)
+                else NOT_APPLICABLE
+            )
+            cells = [Cell("“以新带老”", rowspan=len(rows), head=True)] if n == 0 else []
+            cells += [
+                Cell(f"关停拆除{row.name}"),
+                Cell(NOT_APPLICABLE),
+                Cell(scale),
+                _num(NOT_APPLICABLE),
+                _num(self.fig(f"b1.retired.{row.name}", unit=False)),
+            ]
+            body.append(cells)
+        return body
 
     @staticmethod
     def _reduction(measure: Measure) -> float:
