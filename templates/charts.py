@@ -26,6 +26,7 @@ Numbers come in already in the display unit; ``unit`` is only a label ("万tCO�
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
@@ -778,11 +779,14 @@ def line_chart(
     height: int = 320,
     title: str = "",
     decimals: int | None = None,
+    positions: Sequence[float] | None = None,
 ) -> str:
     """A trend: one line per series, ``None`` leaves a gap; markers and dashes differ by series.
 
-    The y axis starts at zero unless the data keep well away from it (minimum above 60 % of the
-    maximum, or any negative value).
+    The y axis starts at zero (a value axis that starts elsewhere exaggerates a change); only
+    negative values take it below. The x axis is proportional to ``positions`` (years): labels
+    that are years (``2024年``, ``2030``) are placed by their year unless ``positions`` is given,
+    so that a 6-year interval is six times a 1-year one; other labels are evenly spaced.
     """
     _check_series(len(x_labels), series, allow_none=True)
     n = len(x_labels)
@@ -790,11 +794,17 @@ def line_chart(
     values = [v for _, vals in series for v in vals if v is not None]
     dec = _auto_decimals(values) if decimals is None else decimals
     if values:
-        lo, hi = min(values), max(values)
-        if lo >= 0 and (hi == 0 or lo <= 0.6 * hi):
-            lo = 0.0
+        lo, hi = min([0.0, *values]), max([0.0, *values])
     else:
         lo, hi = 0.0, 0.0
+    if positions is None:
+        years = [re.fullmatch(r"\s*(\d{4})\s*年?\s*", s) for s in x_labels]
+        if all(years):
+            positions = [float(m.group(1)) for m in years if m]
+    if positions is not None and len(positions) != n:
+        raise ValueError(f"positions 有 {len(positions)} 个，类别有 {n} 个")
+    if positions is not None and not all(a < b for a, b in itertools.pairwise(positions)):
+        raise ValueError("positions 须严格递增")
     # x labels are thinned, so they are laid out here rather than per band
     body, frame, _ = _cartesian(
         width=width,
@@ -820,9 +830,13 @@ def line_chart(
     def px(i: int) -> float:
         if n == 1:
             return (frame.left + frame.right) / 2
+        if positions is not None:
+            first, last = positions[0], positions[-1]
+            return frame.left + inset + span * (positions[i] - first) / (last - first)
         return frame.left + inset + span * i / (n - 1)
 
-    spacing = span / (n - 1) if n > 1 else span
+    gaps = [px(i + 1) - px(i) for i in range(n - 1)]
+    spacing = min(gaps) if gaps else span
     widest = max(_text_width(s, cat_size) for s in x_labels)
     step = max(1, math.ceil((widest + 10) / max(spacing, 1e-9)))
     xs = []

@@ -92,7 +92,7 @@ def _dash() -> Cell:
 def _target_text(target: Target) -> str:
     when = f"{target.period}年"
     if target.decline_pct is not None:
-        return f"{when}较基准年下降 ≥ {target.decline_pct:g}%"
+        return f"{when}较基准年下降率 ≥ {target.decline_pct:g}%"
     assert target.value is not None
     return f"{when} ≤ {label(target.value.text)}"
 
@@ -1369,19 +1369,23 @@ class ParkRenderer(ReportRenderer):
                 if n == 0 or keys[n - 1][: level + 1] != keys[n][: level + 1]:
                     span = sum(1 for k in keys if k[: level + 1] == keys[n][: level + 1])
                     cells.append(Cell(keys[n][level], rowspan=span, head=level == 0))
+            # The indicator is a level (its base-year value is one); a target on it may be a
+            # level (≤ value) or a decline rate of the level, and says which.
+            basis = "；".join(dict.fromkeys(t.source or "本规划的减排目标" for t in targets))
             cells += [
-                Cell(INDICATOR_SHORT[indicator] + "下降率"),
+                Cell(INDICATOR_SHORT[indicator]),
                 Cell(label(self._perf_unit(industry, indicator))),
                 self._cell(self._perf_key(base, industry, indicator), decimals),
-                Cell("；".join(_target_text(t) for t in targets) or "跟踪监测"),
-                Cell("；".join(dict.fromkeys(t.source for t in targets if t.source)) or DASH),
+                Cell("；".join(_target_text(t) for t in targets) or "跟踪监测，不设定量要求"),
+                Cell(basis or "指南附录 B 参考指标"),
             ]
             body.append(cells)
         if not body:
             body = [[Cell("报告未给出经济数据，排放绩效指标无法核算", colspan=8)]]
         notes = [
             "注：评价指标按附录 B 温室气体排放绩效参考指标选取（排放量均以二氧化碳当量计），"
-            "现状值为基准年的指标值（单位见“单位”列），指标要求为规划年的下降率或限值；"
+            "现状值为基准年的指标水平（单位见“单位”列），指标要求为规划年指标水平的限值或"
+            "较基准年的下降率；未设定量要求的指标跟踪监测；"
             "“单位综合能耗排放量”为附录 B 以外的补充指标，列入能源利用低碳化。可再生能源使用"
             "比例等指标需可再生能源消费量数据，报告输入未包含，本表不予核算。"
             f"现状值保留 {decimals} 位小数。"

@@ -465,3 +465,21 @@ def test_map_rejects_bad_points() -> None:
         enterprise_map([MapPoint("负值", 117.0, 39.0, -1.0, "power", "电力")])
     with pytest.raises(ValueError):
         enterprise_map([MapPoint("坏坐标", 217.0, 39.0, 1.0, "power", "电力")])
+
+
+def test_line_chart_value_axis_starts_at_zero_and_years_are_proportional() -> None:
+    """Issue 11: a value axis from 120 exaggerates a change, and 2024→2025 drawn as wide as
+    2025→2030 misstates the pace. Data from 120 to 140 get an axis from 0; the x positions of
+    2024, 2025 and 2030 are in the ratio of their intervals (1 : 5)."""
+    from tanping.templates.charts import line_chart
+
+    svg = line_chart(
+        ["2024年", "2025年", "2030年"], [("排放总量", [120.0, 130.0, 140.0])], unit="万t"
+    )
+    path = re.search(r'<g class="series"[^>]*><path d="M([^"]+)"', svg)
+    assert path is not None
+    points = [tuple(map(float, p.split())) for p in path.group(1).split("L")]
+    (x0, _), (x1, _), (x2, _) = points
+    assert (x2 - x1) == pytest.approx(5 * (x1 - x0), rel=1e-3)
+    ticks = re.findall(r'<g class="y-axis">(.*?)</g>', svg)[0]
+    assert re.search(r">0</text>", ticks), "the value axis starts at zero"
