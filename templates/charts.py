@@ -835,10 +835,17 @@ def line_chart(
             return frame.left + inset + span * (positions[i] - first) / (last - first)
         return frame.left + inset + span * i / (n - 1)
 
-    gaps = [px(i + 1) - px(i) for i in range(n - 1)]
-    spacing = min(gaps) if gaps else span
     widest = max(_text_width(s, cat_size) for s in x_labels)
-    step = max(1, math.ceil((widest + 10) / max(spacing, 1e-9)))
+    if positions is None:  # evenly spaced: every step-th label
+        spacing = span / (n - 1) if n > 1 else span
+        step = max(1, math.ceil((widest + 10) / max(spacing, 1e-9)))
+        shown = {i for i in range(n) if i % step == 0}
+    else:  # proportional: the last label, then each earlier one with room from its right
+        shown, right_edge = set(), math.inf
+        for i in reversed(range(n)):
+            if px(i) + widest / 2 + 10 <= right_edge:
+                shown.add(i)
+                right_edge = px(i) - widest / 2
     xs = []
     for i, s in enumerate(x_labels):
         tick_y = frame.bottom
@@ -848,7 +855,7 @@ def line_chart(
                 {"x1": px(i), "y1": tick_y, "x2": px(i), "y2": tick_y + 4, "stroke": _AXIS},
             )
         )
-        if i % step == 0:
+        if i in shown:
             xs.append(_text(px(i), tick_y + 6 + cat_size, s, anchor="middle", size=cat_size))
     body.append('<g class="x-axis">' + "".join(xs) + "</g>")
     lines: list[str] = []

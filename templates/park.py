@@ -1376,8 +1376,8 @@ class ParkRenderer(ReportRenderer):
                 Cell(INDICATOR_SHORT[indicator]),
                 Cell(label(self._perf_unit(industry, indicator))),
                 self._cell(self._perf_key(base, industry, indicator), decimals),
-                Cell("；".join(_target_text(t) for t in targets) or "跟踪监测，不设定量要求"),
-                Cell(basis or "指南附录 B 参考指标"),
+                Cell("；".join(_target_text(t) for t in targets) or "跟踪监测"),
+                Cell(basis or "附录 B 参考指标"),
             ]
             body.append(cells)
         if not body:
