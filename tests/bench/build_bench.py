@@ -291,8 +291,8 @@ def park_end_to_end(tmp: Path, timeout: float) -> Row:
     folder = root / "content" / "park-1000"
     folder.mkdir()
     ParkGenerator(1000, 20240611).write(folder)
-    for chapter in (REPO / "content" / "cq-park").glob("*.md"):
-        shutil.copyfile(chapter, folder / chapter.name)  # the chapters of the Chongqing example
+    for chapter in (REPO / "templates" / "scaffold" / "park").glob("*.md"):
+        shutil.copyfile(chapter, folder / chapter.name)  # the scaffold's chapters (tanping new)
     env = {**os.environ, "TANPING_CACHE": str(tmp / "park-cache"), "CI": "true"}
     started = time.perf_counter()
     try:
@@ -307,7 +307,8 @@ def park_end_to_end(tmp: Path, timeout: float) -> Row:
         took = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         if proc.returncode != 0:
-            tail = (proc.stderr.strip().splitlines() or ["?"])[-1][:120]
+            lines = [line for line in proc.stderr.splitlines() if line.startswith("tanping:")]
+            tail = (lines or proc.stderr.strip().splitlines() or ["?"])[-1][:160]
             measured = f"失败（{took:.0f} s）：{tail}"
         else:
             pages = next(
@@ -343,6 +344,7 @@ def machine() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-park", action="store_true")
+    parser.add_argument("--only", nargs="*", help="run only these steps (ledger site pdf …)")
     parser.add_argument("--park-timeout", type=float, default=1200)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "README.md")
     args = parser.parse_args(argv)
@@ -358,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if not args.skip_park:
         steps.append(("park", lambda t: park_end_to_end(t, args.park_timeout)))
+    steps = [(n, s) for n, s in steps if not args.only or n in args.only]
     for name, step in steps:
         with tempfile.TemporaryDirectory(prefix=f"tanping-bench-{name}-") as tmp:
             print(f"bench: {name} …", file=sys.stderr, flush=True)
