@@ -45,7 +45,7 @@ from tanping.calc.errors import InputError, Location, ReportErrors, TanpingError
 from tanping.calc.files import inside
 from tanping.templates import cache
 from tanping.templates.escape import Markup
-from tanping.templates.filing import FilingErrors, filing_problems, is_draft
+from tanping.templates.filing import FilingErrors, filing_problems, fixture_of, is_draft
 from tanping.templates.kinds import kind_of
 from tanping.templates.pdf import PrintError, PrintMeta, render_pdf
 from tanping.templates.render import (
@@ -207,6 +207,7 @@ def summary(report: ReportRenderer) -> Summary:
         district=report.report.district,
         first=chapters[0].stem if chapters else APPENDIX_PAGE,
         draft=is_draft(report),
+        fixture=fixture_of(report.folder) or "",
     )
 
 
@@ -219,11 +220,11 @@ def reports_index(reports: Iterable[Summary], *, directory_urls: bool) -> str:
         def url(stem: str, slug: str = slug) -> str:
             return f"{slug}/{stem}/" if directory_urls else f"{slug}/{stem}.html"
 
-        kind = kind_of(report).name
+        kind = "格式样例" if report.fixture else kind_of(report).name
         rows.append(
             Markup(
                 '<li><a href="{}">{}</a>（{}，{}）　<a href="{}">计算过程</a>'
-                '　·　<a href="{}">PDF</a></li>'
+                '　·　<a href="{}">PDF（{}）</a></li>'
             ).format(
                 url(report.first),
                 report.title,
@@ -231,6 +232,7 @@ def reports_index(reports: Iterable[Summary], *, directory_urls: bool) -> str:
                 report.district,
                 url(APPENDIX_PAGE),
                 f"{slug}/{pdf_name(Path(slug), draft=report.draft)}",
+                DRAFT_MARK if report.draft else "报批版",
             )
         )
     if not rows:

@@ -44,6 +44,7 @@ class Summary:
     district: str
     first: str  # the stem of the first page
     draft: bool
+    fixture: str = ""  # what a contract fixture says it is (fixture.yml), "" for a report
 
 
 @dataclass

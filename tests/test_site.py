@@ -193,6 +193,11 @@ def test_cross_references_name_the_numbered_target(site: Path) -> None:
             assert resolved is not None
             target, anchor = resolved
             body = target.read_text(encoding="utf-8")
+            if not anchor:  # a chapter: ``第 10 章`` / ``7.3 节`` names the page's own heading
+                number = re.search(r"[\d.]+", label)
+                heading = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.S)
+                assert number and heading and number[0] in heading[1], (page.name, href, label)
+                continue
             caption = re.search(
                 rf'id="{re.escape(anchor)}".*?<figcaption>([^<]*)</figcaption>', body, re.S
             )
@@ -208,11 +213,26 @@ def test_a_pdf_per_report_linked_from_its_pages(site: Path) -> None:
         (pdf,) = (site / report).glob("*.pdf")
         assert pdf.read_bytes()[:5] == b"%PDF-"
         draft = pdf.stem.endswith("-草稿")
-        assert draft == (report != "bj-heating"), report  # bj-heating passes the filing gate
+        # the worked examples pass the filing gate; the contract fixtures never do
+        assert draft == (REPO / "content" / report / "fixture.yml").exists(), report
         for page in (site / report).glob("0*.html"):
             text = page.read_text(encoding="utf-8")
             assert f'href="{pdf.name}"' in text
             assert ("PDF（征求意见稿）" if draft else "PDF（报批版）") in text
+
+
+def test_home_page_says_which_pdf_is_for_filing(site: Path) -> None:
+    """A reader of the index sees which PDF is the 报批版, which a draft, and which report is
+    only a format fixture (fixture.yml)."""
+    index = (site / "index.html").read_text(encoding="utf-8")
+    listing = index.split('<ul class="tp-reports">', 1)[1].split("</ul>", 1)[0]
+    items = re.findall(r"<li>(.*?)</li>", listing, flags=re.DOTALL)
+    by_slug = {re.match(r'<a href="([\w-]+)/', item)[1]: item for item in items}  # type: ignore[index]
+    assert set(by_slug) == set(REPORTS)
+    for slug, item in by_slug.items():
+        fixture = (REPO / "content" / slug / "fixture.yml").exists()
+        assert ("格式样例" in item) == fixture, slug
+        assert ("PDF（报批版）" in item) == (not fixture), slug  # the worked examples pass the gate
 
 
 def test_hook_is_a_thin_adapter() -> None:
