@@ -43,6 +43,7 @@ from lxml import html as lxml_html
 from lxml.etree import _Element
 
 from tanping.calc.errors import Location, TanpingError
+from tanping.templates.layout import fit
 from tanping.templates.pdf import BODY_FONT, HEADING_FONT
 from tanping.templates.render import (
     Cell,
@@ -60,6 +61,8 @@ HEADING_FACE = "黑体"  # Hei: headings and tables' header rows
 LATIN_FACE = "Times New Roman"
 XIAO_SI = Pt(12)  # 小四
 WU_HAO = Pt(10.5)  # 五号: tables, captions, notes
+XIAO_WU = Pt(9)  # 小五: table cells, as in the print (templates/layout.py measures in it)
+SMALL_TABLE = Pt(7.5)  # a wide table set smaller, as in the print
 HEADING_SIZES = {1: Pt(16), 2: Pt(14), 3: Pt(12), 4: Pt(12)}  # 三号, 四号, 小四, 小四
 TEXT_WIDTH = Cm(16)  # A4 less 2.5 cm margins
 PRINT_DPI = 300
@@ -422,7 +425,12 @@ class _Writer:
         self._bookmark(caption, table_id)
         caption.add_run(f"表 {number}　")
         self.inline(caption, _markup_element(table.caption), {})
-        self.table(table)
+        for index, part in enumerate(fit(table)):  # the print's widths; a split table in parts
+            if index:
+                cont = self.document.add_paragraph(style="Caption")
+                cont.paragraph_format.keep_with_next = True
+                cont.add_run(f"表 {number}（续）")
+            self.table(part)
         for note in table.notes:
             self.inline(self.document.add_paragraph(style="Table Note"), _markup_element(note), {})
 
@@ -464,7 +472,11 @@ class _Writer:
                 "insideV": 0,
             },
         )
-        _column_widths(tbl, placed, columns)
+        shares = _column_widths(tbl, placed, columns, table.widths)
+        layout = OxmlElement("w:tblLayout")  # the widths as given: Word and LibreOffice alike
+        layout.set(qn("w:type"), "fixed")
+        tbl_pr.append(layout)
+        small = table.size in ("small", "landscape")
         for r, row in enumerate(placed):
             tr = OxmlElement("w:tr")
             tr_pr = OxmlElement("w:trPr")
@@ -478,6 +490,10 @@ class _Writer:
                 tc = OxmlElement("w:tc")
                 tc_pr = OxmlElement("w:tcPr")
                 source = cell if cell is not None else _covering(placed, r, _)
+                cell_width = OxmlElement("w:tcW")
+                cell_width.set(qn("w:w"), str(sum(shares[_ : _ + source.colspan])))
+                cell_width.set(qn("w:type"), "dxa")
+                tc_pr.append(cell_width)
                 if source.colspan > 1:
                     span = OxmlElement("w:gridSpan")
                     span.set(qn("w:val"), str(source.colspan))
@@ -505,6 +521,8 @@ class _Writer:
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 bold = "total" in cell.css.split()
                 self.inline(paragraph, _markup_element(cell.content), {"bold": bold})
+                for run in paragraph.runs:  # the sizes the print layout measured widths in
+                    run.font.size = SMALL_TABLE if small else XIAO_WU
             tbl.append(tr)
         self.document.add_paragraph(style="Table Note").paragraph_format.space_after = Pt(0)
 
@@ -591,22 +609,31 @@ class _Inner(str):
         return str(self)
 
 
-def _column_widths(tbl: Any, placed: list[list[tuple[int, Cell | None]]], columns: int) -> None:
-    """Column widths in proportion to the longest text of a single-column cell (a Chinese
-    character counting two), so that first columns hold their names; at least 3, at most 24."""
-    weights = [3.0] * columns
-    for row in placed:
-        for c, cell in row:
-            if cell is None or cell.colspan != 1:
-                continue
-            text = _markup_element(cell.content).text_content()
-            longest = max((_width(line) for line in text.split("\n")), default=0)
-            weights[c] = max(weights[c], min(float(longest), 24.0))
+def _column_widths(
+    tbl: Any,
+    placed: list[list[tuple[int, Cell | None]]],
+    columns: int,
+    percent: list[float] | None = None,
+) -> list[int]:
+    """Set the grid's column widths (twips) and return them: the print layout's widths where
+    the table has them (:func:`templates.layout.fit`), else in proportion to the longest text of
+    a single-column cell (a Chinese character counting two), at least 3, at most 24."""
+    if percent is not None and len(percent) == columns:
+        weights = list(percent)
+    else:
+        weights = [3.0] * columns
+        for row in placed:
+            for c, cell in row:
+                if cell is None or cell.colspan != 1:
+                    continue
+                text = _markup_element(cell.content).text_content()
+                longest = max((_width(line) for line in text.split("\n")), default=0)
+                weights[c] = max(weights[c], min(float(longest), 24.0))
     total = sum(weights)
-    twips = int(TEXT_WIDTH.twips)
-    grid_element = tbl.tblGrid
-    for col, weight in zip(grid_element.findall(qn("w:gridCol")), weights, strict=True):
-        col.set(qn("w:w"), str(int(twips * weight / total)))
+    twips = [int(TEXT_WIDTH.twips * weight / total) for weight in weights]
+    for col, width in zip(tbl.tblGrid.findall(qn("w:gridCol")), twips, strict=True):
+        col.set(qn("w:w"), str(width))
+    return twips
 
 
 def _width(text: str) -> int:
