@@ -207,14 +207,22 @@ def put(data: dict[str, Any], steps: tuple[Any, ...], text: str) -> dict[str, An
 # ---- the examples, with rows for the parts a spec example leaves out ---------------------------
 def project_data() -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load((PROJECT / "report.yml").read_text(encoding="utf-8"))
+    data["factor_sources"] = {"lhv": "GB/T 32151.22-2024 附录C 表C.1"}
+    data["facts"] = {"锅炉台数": "5 台"}
+    data["numbering"] = {  # the report as chapter 9 of its host EIA document
+        "chapters": {p.name: f"9.{n}" for n, p in enumerate(chapter_files(PROJECT), 1)}
+    }
     return data
 
 
 def park_data() -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load((PARK / "report.yml").read_text(encoding="utf-8"))
     data["targets"] = [
-        {"indicator": "output_value", "period": 2030, "decline_pct": 30, "source": "规划目标"}
+        {"indicator": "output_value", "period": 2030, "decline_pct": "30 %", "source": "规划目标"}
     ]
+    data["factor_sources"] = {"lhv": "GB/T 32151.22-2024 附录C 表C.1"}
+    data["facts"] = {"园区类型": "省级产业园区"}
+    data["numbering"] = {"chapters": {p.name: str(n) for n, p in enumerate(chapter_files(PARK), 4)}}
     data["measures"] = [
         {"id": "D-power-structure-3", "note": "说明"},
         {"domain": "能源", "direction": "结构调整", "text": "自定措施"},
@@ -366,8 +374,8 @@ PLAIN = "普通名称"
 
 #: Text fields no chapter of the spec examples prints (the PDF cover, not-yet-used extensions);
 #: they are checked for inertness like the others, but not for being shown.
-NOT_SHOWN = {
-    "project": {"client", "assessor", "date"},
+NOT_SHOWN = {  # fields no chapter prints (numbering: file names, refused when not one)
+    "project": {"client", "assessor", "date", "factor_sources", "facts", "numbering"},
     "park": {  # the spec example's four chapters print neither title nor district
         "title",
         "district",
@@ -380,6 +388,9 @@ NOT_SHOWN = {
         "sources.note",
         "enterprises.trading",
         "economy.scenario",
+        "factor_sources",
+        "facts",
+        "numbering",
     },
 }
 
