@@ -454,7 +454,7 @@ class ReportRenderer:
             refuse(
                 None,
                 f"numbering 没有给出章节文件 {'、'.join(missing)} 的章节号",
-                "给出每个章节文件在主报告中的章节号（如 03-level.md: \"9.3\"），"
+                '给出每个章节文件在主报告中的章节号（如 03-level.md: "9.3"），'
                 "或删去 numbering 按本章独立编号",
             )
         parts = {
