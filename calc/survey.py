@@ -34,6 +34,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from tanping.calc import park_vocabulary as vocabulary
 from tanping.calc.errors import InputError, Location, ReportErrors
 from tanping.calc.factors import FactorLibrary
 from tanping.units import UnitError, parse_amount, parse_number
@@ -48,22 +49,10 @@ FIRST_YEAR, LAST_YEAR = 2010, 2060
 NONE = "—"  # a unit cell for a count or a bare number
 
 PHASES = {"现有工程": "existing", "拟建工程": "proposed", "以新带老削减": "retired"}
-SECTORS = {
-    "能源工业": "energy_industry",
-    "工业": "industry",
-    "交通运输": "transport",
-    "服务业": "services",
-    "居民生活": "residential",
-}
-GROUPS = {
-    "电力行业": "power",
-    "钢铁行业": "steel",
-    "建材行业": "building_materials",
-    "有色金属行业": "nonferrous",
-    "化工和石化行业": "chemicals",
-    "其他行业": "other",
-}
-MODES = {"道路": "road", "铁路": "rail", "水运": "water", "航空": "aviation"}
+# the vocabulary of the park inventory (calc/data/park_*.yml), label -> id
+SECTORS = {label: sector for sector, label in vocabulary.sectors().items()}
+GROUPS = {g.label: g.id for g in vocabulary.groups().values()}
+MODES = {label: mode for mode, label in vocabulary.modes().items()}
 YES_NO = {"是": True, "否": False}
 BOILERS = {"燃煤": "燃煤", "燃油": "燃油", "燃气": "燃气"}
 REDUCTIONS = {k: k for k in ("CCUS", "副产气回收", "绿电", "自建光伏", "其他")}
