@@ -223,6 +223,8 @@ def park_data() -> dict[str, Any]:
     data["factor_sources"] = {"lhv": "GB/T 32151.22-2024 附录C 表C.1"}
     data["facts"] = {"园区类型": "省级产业园区"}
     data["numbering"] = {"chapters": {p.name: str(n) for n, p in enumerate(chapter_files(PARK), 4)}}
+    scenario = list(data["scenarios"])[-1]
+    data["enterprises"][-1]["exit"] = {"year": 2035, "reason": "关停", "scenarios": [scenario]}
     data["measures"] = [
         {"id": "D-power-structure-3", "note": "说明"},
         {"domain": "能源", "direction": "结构调整", "text": "自定措施"},
