@@ -614,16 +614,14 @@ def write_report_outputs(session: Session, folder: Path, out_dir: Path) -> list[
     return records
 
 
-def fetch_report_outputs(store: cache.Store, folder: Path, out_dir: Path) -> list[Written]:
-    """The cached outputs of ``folder`` copied into ``out_dir`` (each one must be there)."""
+def fetch_report_outputs(store: cache.Store, folder: Path, out_dir: Path) -> list[Written] | None:
+    """The cached outputs of ``folder`` copied into ``out_dir``; ``None`` when an entry went
+    missing or failed its manifest (it is discarded: the caller writes the outputs anew)."""
     records = []
     for output in REPORT_OUTPUTS:
         meta = store.get(*output_key(output, folder), out_dir)
         if meta is None:
-            raise SiteBuildError(
-                f"{folder.name}：缓存的 {output.name} 输出在构建中被删除",
-                "重新运行 tanping build",
-            )
+            return None
         records.append(
             Written(
                 folder.name,
@@ -893,7 +891,10 @@ def _build_fresh(
                 build(config)
             for folder in folders:
                 if folder not in stale and outputs:
-                    for record in fetch_report_outputs(store, folder, staging / folder.name):
+                    fetched = fetch_report_outputs(store, folder, staging / folder.name)
+                    if fetched is None:  # a corrupt entry is never served: write them anew
+                        fetched = write_report_outputs(session, folder, staging / folder.name)
+                    for record in fetched:
                         written.append(record)
                         events.written(record)
             for folder, future in futures:

@@ -377,7 +377,16 @@ PLAIN = "普通名称"
 #: Text fields no chapter of the spec examples prints (the PDF cover, not-yet-used extensions);
 #: they are checked for inertness like the others, but not for being shown.
 NOT_SHOWN = {  # fields no chapter prints (numbering: file names, refused when not one)
-    "project": {"client", "assessor", "date", "factor_sources", "facts", "numbering"},
+    # controls.intensity.confirm: only lets an implied-intensity outlier through, not printed
+    "project": {
+        "client",
+        "assessor",
+        "date",
+        "factor_sources",
+        "facts",
+        "numbering",
+        "controls.intensity.confirm",
+    },
     "park": {  # the spec example's four chapters print neither title nor district
         "title",
         "district",

@@ -175,7 +175,8 @@ def park_with_coal(amounts: list[tuple[float, float]], metric: bool) -> dict[str
 @SETTINGS
 @given(
     amounts=st.lists(
-        st.tuples(st.floats(min_value=0.01, max_value=500), st.floats(min_value=5, max_value=50)),
+        # heating values within the plausibility band of 烟煤 (0.5-2x its library 19.570 GJ/t)
+        st.tuples(st.floats(min_value=0.01, max_value=500), st.floats(min_value=10, max_value=39)),
         min_size=2,
         max_size=2,
     )
@@ -242,7 +243,7 @@ def source_body(draw: st.DrawFn, gwp: str) -> dict[str, Any]:
                 "fuel": "烟煤",
                 "sector": sector,
                 "amount": f"{m()} t",
-                "lhv": f"{m(5, 30)} GJ/t",
+                "lhv": f"{m(10, 30)} GJ/t",  # within 烟煤's plausibility band
                 "ef_co2": f"{m(50000, 110000)} kgCO2/TJ",
             }
         }
@@ -280,7 +281,7 @@ def source_body(draw: st.DrawFn, gwp: str) -> dict[str, Any]:
         body: dict[str, Any] = {
             "fuel": "柴油" if kind == "mobile" else "秸秆",
             "amount": f"{m()} t",
-            "lhv": f"{m(5, 45)} GJ/t",
+            "lhv": f"{m(25, 45)} GJ/t" if kind == "mobile" else f"{m(8, 25)} GJ/t",
             "ef_ch4": f"{m(0.1, 300)} kgCH4/TJ",
             "ef_n2o": f"{m(0.1, 5)} kgN2O/TJ",
         }
@@ -408,6 +409,18 @@ def parks(draw: st.DrawFn) -> dict[str, Any]:
                 owner.pop("industry")
             owner["process"] = {"type": "cement", "clinker": "400000 t", "ef": "0.52 tCO2/t"}
             sources.append(owner)
+    # every scenario of every planning year has rows (an empty scenario is refused by check)
+    covered = {(row["period"], row.get("scenario")) for row in sources}
+    for year, scenario in periods:
+        if scenario is not None and (year, scenario) not in covered:
+            sources.append(
+                {
+                    "period": year,
+                    "scenario": scenario,
+                    "industry": industries[0]["name"],
+                    "process": {"type": "cement", "clinker": "1000 t", "ef": "0.52 tCO2/t"},
+                }
+            )
     data: dict[str, Any] = {
         "kind": "park",
         "title": "随机园区",

@@ -254,9 +254,7 @@ def _percentage(value: object) -> float:
     """A percentage field written ``"18 %"``: the number of percent. A bare number is refused,
     since ``18`` and ``0.18`` would both be guesses (spec §2: a bare number only for a fraction
     or a count)."""
-    if isinstance(value, float) and not isinstance(value, bool):
-        return value  # already read (a model built in code)
-    amount = parse_amount(value, bare_number=True)
+    amount = parse_amount(value, bare_number=True)  # a YAML float too: .nan, ∞ and 18 refused
     if amount.unit == "":
         shown = f"{amount.magnitude:g}"
         percent = f"{amount.magnitude * 100:g} %"
