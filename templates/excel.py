@@ -22,7 +22,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from tanping.calc.errors import Location, TanpingError
+from tanping.calc.errors import TanpingError
 from tanping.calc.ledger import Derivation
 from tanping.templates.render import ReportRenderer, Table, chapter_files
 from tanping.templates.word import grid
@@ -44,9 +44,9 @@ class XlsxError(TanpingError):
 
 
 def xlsx_name(folder: Path, *, draft: bool = False) -> str:
-    from tanping.templates.publish import DRAFT_NAME
+    from tanping.templates.publish import output_name
 
-    return f"{folder.name}{'-' + DRAFT_NAME if draft else ''}.xlsx"
+    return output_name(folder, ".xlsx", draft=draft)
 
 
 def cell_number(content: Any) -> tuple[float, int, bool, str | None] | None:
@@ -218,7 +218,7 @@ def export_xlsx(folder: Path, out: Path) -> Path:
     """Write the Excel copy of the report in ``folder``; ``out`` is the file, or a folder to
     write :func:`xlsx_name` into. Returns the file written."""
     from tanping.templates.filing import filing_problems
-    from tanping.templates.publish import renderer
+    from tanping.templates.publish import renderer, write_output
 
     page = renderer(folder, mode="print")
     draft = bool(filing_problems(page))
@@ -226,13 +226,4 @@ def export_xlsx(folder: Path, out: Path) -> Path:
         out = out / xlsx_name(folder, draft=draft)
     buffer = io.BytesIO()
     build_workbook(page).save(buffer)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(buffer.getvalue())
-    except OSError as err:
-        raise XlsxError(
-            f"无法写入 Excel 文件：{err.strerror or err}",
-            "输出文件须在可写的目录中；用 -o 换一个位置，或修改目录权限",
-            Location(str(out)),
-        ) from err
-    return out
+    return write_output(out, buffer.getvalue(), "Excel 文件", XlsxError)

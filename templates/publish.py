@@ -322,12 +322,18 @@ def export_pdf(
         base_url=str(folder),
         numbered=True,
     )
+    return write_output(out, data, "PDF", PrintError)
+
+
+def write_output(out: Path, data: bytes, what: str, error: type[TanpingError]) -> Path:
+    """Write one output file of a report (PDF, Word, Excel); a file system refusal is a located
+    ``error`` naming the file."""
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
     except OSError as err:
-        raise PrintError(
-            f"无法写入 PDF：{err.strerror or err}",
+        raise error(
+            f"无法写入 {what}：{err.strerror or err}",
             "输出文件须在可写的目录中；用 -o 换一个位置，或修改目录权限",
             Location(str(out)),
         ) from err
@@ -338,9 +344,15 @@ DRAFT_MARK = "征求意见稿"  # on every page of a draft's PDF, and in the sit
 DRAFT_NAME = "草稿"  # in a draft PDF's file name
 
 
+def output_name(folder: Path, suffix: str, *, draft: bool = False, tag: str = "") -> str:
+    """The file name of one output of a report: ``<slug><tag><suffix>``, with ``-草稿`` for a
+    draft (``bj-heating.pdf``, ``spec-park-草稿.docx``)."""
+    return f"{folder.name}{'-' + DRAFT_NAME if draft else ''}{tag}{suffix}"
+
+
 def pdf_name(folder: Path, *, draft: bool = False, pdf_a: bool = False) -> str:
     """The file name of a report's PDF: ``<slug>.pdf``, ``<slug>-草稿.pdf`` for a draft."""
-    return f"{folder.name}{'-' + DRAFT_NAME if draft else ''}{'-pdfa' if pdf_a else ''}.pdf"
+    return output_name(folder, ".pdf", draft=draft, tag="-pdfa" if pdf_a else "")
 
 
 class SiteBuildError(TanpingError):

@@ -42,7 +42,7 @@ from docx.text.paragraph import Paragraph
 from lxml import html as lxml_html
 from lxml.etree import _Element
 
-from tanping.calc.errors import Location, TanpingError
+from tanping.calc.errors import TanpingError
 from tanping.templates.layout import fit
 from tanping.templates.pdf import BODY_FONT, HEADING_FONT
 from tanping.templates.render import (
@@ -76,9 +76,9 @@ class DocxError(TanpingError):
 
 def docx_name(folder: Path, *, draft: bool = False) -> str:
     """``<slug>.docx``, ``<slug>-草稿.docx`` for a draft (as :func:`publish.pdf_name`)."""
-    from tanping.templates.publish import DRAFT_NAME
+    from tanping.templates.publish import output_name
 
-    return f"{folder.name}{'-' + DRAFT_NAME if draft else ''}.docx"
+    return output_name(folder, ".docx", draft=draft)
 
 
 # ---- the reference document ------------------------------------------------------------------
@@ -729,7 +729,7 @@ def export_docx(folder: Path, out: Path) -> Path:
     """Write the Word copy of the report in ``folder``; ``out`` is the file, or a folder to
     write :func:`docx_name` into. Returns the file written."""
     from tanping.templates.filing import filing_problems
-    from tanping.templates.publish import renderer
+    from tanping.templates.publish import renderer, write_output
 
     page = renderer(folder, mode="print")
     draft = bool(filing_problems(page))
@@ -738,16 +738,7 @@ def export_docx(folder: Path, out: Path) -> Path:
     document = build_document(page, draft=draft)
     buffer = io.BytesIO()
     document.save(buffer)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(buffer.getvalue())
-    except OSError as err:
-        raise DocxError(
-            f"无法写入 Word 文件：{err.strerror or err}",
-            "输出文件须在可写的目录中；用 -o 换一个位置，或修改目录权限",
-            Location(str(out)),
-        ) from err
-    return out
+    return write_output(out, buffer.getvalue(), "Word 文件", DocxError)
 
 
 if __name__ == "__main__":
